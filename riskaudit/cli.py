@@ -1,0 +1,301 @@
+"""The command line: a thin layer that parses options, shows progress and writes reports."""
+
+from __future__ import annotations
+
+import enum
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from riskaudit import __version__
+from riskaudit.catalogue import Catalogue, load_catalogue
+from riskaudit.errors import RiskauditError, UsageError
+from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code
+from riskaudit.models import Severity, ToolRun, ToolStatus
+from riskaudit.options import ScanOptions
+from riskaudit.ranking import FORMULA
+from riskaudit.report.render import EXTENSIONS, render
+from riskaudit.results import ScanResult
+from riskaudit.scan import scan as run_scan
+from riskaudit.serialise import loads
+
+app = typer.Typer(
+    name="riskaudit",
+    help=(
+        "Pre-deploy risk audit for Python codebases: runs flake8, mypy, radon and coverage, maps "
+        "their findings onto a catalogue of production risks, ranks them and writes a report.\n\n"
+        "Exit codes: 0 gate passed, 1 findings at or above --fail-on, 2 usage/config error or "
+        "incomplete analysis (a tool failed), 130 interrupted."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
+
+
+class Format(str, enum.Enum):
+    """Report formats."""
+
+    markdown = "markdown"
+    json = "json"
+
+
+class FailOn(str, enum.Enum):
+    """Gate thresholds."""
+
+    critical = "critical"
+    high = "high"
+    medium = "medium"
+    low = "low"
+    none = "none"
+
+
+class _RichProgress:
+    """Shows each collector as a spinner line on stderr."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, int] = {}
+
+    def started(self, tool: str) -> None:
+        """Add a line for the tool."""
+        self._tasks[tool] = self._progress.add_task(f"{tool}: running", total=1)
+
+    def finished(self, run: ToolRun) -> None:
+        """Mark the tool's line done with its status."""
+        style = {"ok": "green", "failed": "bold red", "skipped": "yellow"}[run.status.value]
+        detail = f"{len(run.findings)} findings" if run.status is ToolStatus.OK else run.reason
+        self._progress.update(
+            self._tasks[run.name],
+            completed=1,
+            description=f"{run.name}: [{style}]{run.status.value}[/] ({detail[:90]})",
+        )
+
+
+def _fail(message: str, code: int = EXIT_INCOMPLETE) -> typer.Exit:
+    """Print a one-line error and return the exit to raise."""
+    err.print(f"[bold red]riskaudit: error:[/] {message}", markup=True, highlight=False)
+    return typer.Exit(code)
+
+
+def _catalogue() -> Catalogue:
+    """The packaged catalogue, or a one-line error naming the bad rule file."""
+    try:
+        return load_catalogue()
+    except RiskauditError as exc:
+        raise _fail(str(exc)) from None
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write text so that readers see the old file or the whole new one, never half of it."""
+    folder = path.parent if str(path.parent) else Path(".")
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+
+
+def _emit(result: ScanResult, fmt: Format, output: str | None) -> str:
+    """Render and write the report; returns where it went."""
+    text = render(result, fmt.value)
+    if output == "-":
+        sys.stdout.write(text)
+        sys.stdout.flush()
+        return "standard output"
+    target = Path(output) if output else Path(f"riskaudit-report.{EXTENSIONS[fmt.value]}")
+    try:
+        write_atomic(target, text)
+    except OSError as exc:
+        raise _fail(f"{target}: cannot write the report: {exc.strerror or exc}") from None
+    return str(target)
+
+
+def _summary(result: ScanResult, where: str, top: int = 8) -> None:
+    """The compact terminal summary: tools, counts by severity, top findings, report location."""
+    for run in result.runs:
+        if run.status is not ToolStatus.OK:
+            style = "bold red" if run.status is ToolStatus.FAILED else "yellow"
+            err.print(f"[{style}]{run.name} {run.status.value}:[/] {run.reason}", highlight=False)
+    counts = {s: sum(f.severity is s for f in result.findings) for s in Severity}
+    line = "  ".join(f"[{SEVERITY_STYLE[s.value]}]{s.value} {n}[/]" for s, n in counts.items())
+    err.print(f"Findings: {line}", highlight=False)
+    if result.findings:
+        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+        for column in ("risk", "severity", "rule", "location", "message"):
+            table.add_column(column, overflow="fold")
+        for finding in result.findings[:top]:
+            table.add_row(
+                f"{finding.risk:g}",
+                f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/]",
+                finding.rule_id,
+                finding.location,
+                finding.message[:100],
+            )
+        err.print(table)
+    if result.incomplete:
+        err.print("[bold red]INCOMPLETE:[/] a tool failed; this analysis cannot pass the gate.")
+    err.print(f"Report: {where}", highlight=False)
+
+
+@app.command()
+def scan(
+    path: Annotated[Path, typer.Argument(help="Root folder of the project to analyse.")] = Path("."),
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.markdown,
+    output: Annotated[
+        str | None,
+        typer.Option("--output", "-o", help="Report file (default riskaudit-report.<ext> here); '-' for stdout."),
+    ] = None,
+    fail_on: Annotated[
+        FailOn, typer.Option(help="Exit 1 when a finding is at or above this severity ('none': never).")
+    ] = FailOn.critical,
+    python: Annotated[
+        str | None,
+        typer.Option(help="The target's interpreter (default: active venv, PATH/.venv, then riskaudit's own)."),
+    ] = None,
+    coverage_file: Annotated[
+        Path | None, typer.Option(help="Existing coverage data: .coverage, coverage.xml or coverage.json.")
+    ] = None,
+    select: Annotated[
+        list[str] | None, typer.Option(help="Only rules with these ids or prefixes (repeat or comma-separate).")
+    ] = None,
+    ignore: Annotated[
+        list[str] | None, typer.Option(help="Leave out rules with these ids or prefixes (repeat or comma-separate).")
+    ] = None,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds each tool may run before it is killed (the run is then incomplete).")
+    ] = 900.0,
+) -> None:
+    """Analyse a project and write the risk report; the exit code is the CI gate."""
+    if timeout <= 0:
+        raise _fail(f"--timeout {timeout:g}: must be a positive number of seconds")
+    catalogue = _catalogue()
+    options = ScanOptions(
+        python=python,
+        coverage_file=coverage_file,
+        select=_split(select),
+        ignore=_split(ignore),
+        timeout=timeout,
+        fail_on=fail_on.value,
+    )
+    try:
+        _check_selection(catalogue, options)
+        with Progress(
+            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False
+        ) as bar:
+            result = run_scan(path, options, catalogue, _RichProgress(bar))
+    except RiskauditError as exc:
+        raise _fail(str(exc)) from None
+    except KeyboardInterrupt:
+        raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
+    where = _emit(result, fmt, output)
+    _summary(result, where)
+    raise typer.Exit(exit_code(result))
+
+
+def _split(values: list[str] | None) -> tuple[str, ...]:
+    """Repeated and comma-separated option values, upper-cased."""
+    return tuple(part.strip().upper() for value in values or () for part in value.split(",") if part.strip())
+
+
+def _check_selection(catalogue: Catalogue, options: ScanOptions) -> None:
+    """Reject --select/--ignore values that match no rule (a typo would silently hide findings)."""
+    for value in (*options.select, *options.ignore):
+        if not any(rule_id.startswith(value) for rule_id in catalogue.rules):
+            raise UsageError(f"--select/--ignore {value}: no rule id starts with it; see `riskaudit rules`")
+
+
+@app.command("render")
+def render_command(
+    results: Annotated[Path, typer.Argument(help="JSON results written by `riskaudit scan --format json`.")],
+    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.markdown,
+    output: Annotated[
+        str | None, typer.Option("--output", "-o", help="Report file (default riskaudit-report.<ext>); '-' for stdout.")
+    ] = None,
+) -> None:
+    """Re-render saved JSON results without scanning again."""
+    try:
+        text = results.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _fail(f"{results}: cannot read results: {getattr(exc, 'strerror', None) or exc}") from None
+    try:
+        result = loads(text)
+    except RiskauditError as exc:
+        raise _fail(f"{results}: {exc}") from None
+    where = _emit(result, fmt, output)
+    err.print(f"Report: {where}", highlight=False)
+
+
+@app.command()
+def rules() -> None:
+    """List the rule catalogue."""
+    catalogue = _catalogue()
+    table = Table(title=f"riskaudit {__version__}: {len(catalogue.rules)} rules")
+    for column in ("id", "severity", "confidence", "category", "slug", "title", "maps"):
+        table.add_column(column, overflow="fold")
+    for rule in catalogue.rules.values():
+        doc = rule.doc
+        maps = ", ".join(sorted({f"{m.tool}:{m.code or '*'}" for m in rule.mappings}))
+        style = SEVERITY_STYLE[doc.severity.value]
+        table.add_row(doc.id, f"[{style}]{doc.severity.value}[/]", doc.confidence.value, doc.category, doc.slug, doc.title, maps)
+    Console().print(table)
+
+
+@app.command()
+def explain(rule: Annotated[str, typer.Argument(help="Rule id (RA101) or slug (missing-await).")]) -> None:
+    """Explain one rule: the problem, the risk, the recommendation and an example."""
+    catalogue = _catalogue()
+    wanted = rule.strip()
+    found = catalogue.rules.get(wanted.upper()) or next(
+        (r for r in catalogue.rules.values() if r.doc.slug == wanted.lower()), None
+    )
+    if found is None:
+        raise _fail(f"{rule}: no such rule; see `riskaudit rules`")
+    doc = found.doc
+    out = Console()
+    out.print(f"[bold]{doc.id} {doc.slug}[/]: {doc.title}")
+    out.print(f"severity {doc.severity.value}, confidence {doc.confidence.value}, category {doc.category}")
+    out.print(f"\n[bold]Problem[/]\n{doc.problem}\n\n[bold]Risk[/]\n{doc.risk}\n\n[bold]Recommendation[/]\n{doc.recommendation}")
+    out.print("\n[bold]Example[/]")
+    out.print(doc.example, markup=False, highlight=False)
+    out.print("\n[bold]Reported for[/]")
+    for mapping in found.mappings:
+        extra = []
+        if mapping.message is not None:
+            extra.append(f"message matching {mapping.message.pattern!r}")
+        if mapping.requires:
+            extra.append("when " + " and ".join(sorted(mapping.requires)))
+        suffix = f" ({'; '.join(extra)})" if extra else ""
+        out.print(f"- {mapping.tool} {mapping.code or '(any code)'}{suffix}", markup=False, highlight=False)
+    out.print(f"\n[dim]Ranking: {FORMULA}[/]")
+
+
+@app.callback(invoke_without_command=True)
+def main(
+    version: Annotated[bool, typer.Option("--version", help="Show riskaudit's version and exit.")] = False,
+) -> None:
+    """riskaudit command group."""
+    if version:
+        Console().print(f"riskaudit {__version__}")
+        raise typer.Exit(0)
+
+
+def run() -> None:
+    """Console-script entry point."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err.print("riskaudit: interrupted")
+        sys.exit(EXIT_INTERRUPTED)

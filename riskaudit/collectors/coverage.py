@@ -1,0 +1,230 @@
+"""coverage: read existing data (.coverage, coverage.json, coverage.xml) into per-file coverage."""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+import xml.etree.ElementTree as ElementTree
+from collections.abc import Collection, Sequence
+from dataclasses import replace
+from pathlib import Path, PurePosixPath
+
+from riskaudit.collectors.paths import relative_posix
+from riskaudit.collectors.process import pick_interpreter, run_process, tail
+from riskaudit.discovery import Target
+from riskaudit.layers import Layer, layer_of
+from riskaudit.models import CoverageData, FileCoverage, RawFinding, ToolRun, ToolStatus
+
+DATA_FILES = ("coverage.json", ".coverage", "coverage.xml")
+"""Names looked for in the target root when no ``--coverage-file`` is given."""
+
+
+class CoverageDataError(ValueError):
+    """A coverage data file that cannot be read as what its name says it is."""
+
+
+def find_data_file(root: Path, explicit: Path | None) -> Path | None:
+    """The given data file, or the newest of ``DATA_FILES`` in the target root."""
+    if explicit is not None:
+        return explicit
+    present = [root / name for name in DATA_FILES if (root / name).is_file()]
+    if not present:
+        return None
+    return max(present, key=lambda p: (p.stat().st_mtime, p.name))
+
+
+def display_percent(covered: int, total: int) -> str:
+    """A percentage the way coverage.py prints it (never 0 or 100 unless exactly so)."""
+    if total == 0:
+        return "100"
+    percent = 100.0 * covered / total
+    if 0 < percent < 1:
+        return "1"
+    if 99 < percent < 100:
+        return "99"
+    return str(round(percent))
+
+
+def parse_json_report(text: str, root: Path) -> tuple[list[FileCoverage], float, str]:
+    """Files and totals from ``coverage json`` output."""
+    try:
+        data = json.loads(text)
+        files = data["files"]
+        totals = data["totals"]
+        result = [
+            FileCoverage(
+                path=relative_posix(name, root),
+                statements=int(entry["summary"]["num_statements"]),
+                missing=tuple(sorted(int(n) for n in entry["missing_lines"])),
+                percent=float(entry["summary"]["percent_covered"]),
+                display=str(entry["summary"]["percent_covered_display"]),
+            )
+            for name, entry in files.items()
+        ]
+        return result, float(totals["percent_covered"]), str(totals["percent_covered_display"])
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as exc:
+        raise CoverageDataError(f"not a coverage.py JSON report ({type(exc).__name__}: {exc})") from None
+
+
+def parse_xml_report(text: str, root: Path) -> tuple[list[FileCoverage], float, str]:
+    """Files and totals from a Cobertura ``coverage.xml``."""
+    try:
+        tree = ElementTree.fromstring(text)
+    except ElementTree.ParseError as exc:
+        raise CoverageDataError(f"not well-formed XML ({exc})") from None
+    if tree.tag != "coverage":
+        raise CoverageDataError("not a Cobertura coverage report (root element is not <coverage>)")
+    sources = [Path(s.text.strip()) for s in tree.iter("source") if s.text and s.text.strip()]
+    hits: dict[str, dict[int, bool]] = {}
+    for cls in tree.iter("class"):
+        filename = cls.get("filename")
+        if not filename:
+            raise CoverageDataError("a <class> element has no filename")
+        absolute = next((base / filename for base in sources if (base / filename).exists()), None)
+        name = relative_posix(str(absolute) if absolute else filename, root)
+        lines = hits.setdefault(name, {})
+        for line in cls.iter("line"):
+            try:
+                number, count = int(line.get("number", "")), int(line.get("hits", ""))
+            except ValueError:
+                raise CoverageDataError(f"bad <line> element in {filename}") from None
+            lines[number] = lines.get(number, False) or count > 0
+    files = []
+    covered_total = statements_total = 0
+    for name, lines in hits.items():
+        covered = sum(lines.values())
+        covered_total += covered
+        statements_total += len(lines)
+        files.append(
+            FileCoverage(
+                path=name,
+                statements=len(lines),
+                missing=tuple(sorted(n for n, hit in lines.items() if not hit)),
+                percent=100.0 * covered / len(lines) if lines else 100.0,
+                display=display_percent(covered, len(lines)),
+            )
+        )
+    percent = 100.0 * covered_total / statements_total if statements_total else 100.0
+    return files, percent, display_percent(covered_total, statements_total)
+
+
+def match_paths(
+    files: Sequence[FileCoverage], known: Collection[str]
+) -> tuple[tuple[FileCoverage, ...], tuple[str, ...]]:
+    """Map data paths onto scanned files; paths from another checkout match by their longest tail.
+
+    Returns the matched files (renamed to the scanned path) and the data paths that matched nothing.
+    """
+    matched: dict[str, FileCoverage] = {}
+    unmatched: list[str] = []
+    for entry in files:
+        if entry.path in known:
+            matched[entry.path] = entry
+            continue
+        tails = [p for p in known if entry.path.endswith("/" + p)]
+        best = max(tails, key=lambda p: len(PurePosixPath(p).parts), default=None)
+        if best is not None and sum(len(PurePosixPath(p).parts) == len(PurePosixPath(best).parts) for p in tails) == 1:
+            matched.setdefault(best, replace(entry, path=best))
+        else:
+            unmatched.append(entry.path)
+    return tuple(sorted(matched.values(), key=lambda f: f.path)), tuple(sorted(unmatched))
+
+
+def coverage_findings(
+    data: CoverageData, layers: Sequence[Layer], total_threshold: float, tests: Collection[str]
+) -> tuple[RawFinding, ...]:
+    """Critical-layer files under their layer's threshold, and a total under the project threshold."""
+    findings = []
+    for entry in data.files:
+        layer = layer_of(entry.path, layers)
+        if layer is None or entry.path in tests or entry.statements == 0:
+            continue
+        if entry.percent < layer.coverage_threshold:
+            findings.append(
+                RawFinding(
+                    tool="coverage",
+                    code="critical-layer-low",
+                    message=(
+                        f"{layer.name} file covered {entry.display}%: {len(entry.missing)} of "
+                        f"{entry.statements} statements never executed (threshold {layer.coverage_threshold:g}%)"
+                    ),
+                    path=entry.path,
+                )
+            )
+    if data.files and data.percent < total_threshold:
+        findings.append(
+            RawFinding(
+                tool="coverage",
+                code="total-low",
+                message=f"total line coverage {data.display}% is below {total_threshold:g}%",
+                path=None,
+            )
+        )
+    return tuple(findings)
+
+
+def read_data(path: Path, target: Target, timeout: float) -> tuple[list[FileCoverage], float, str, str]:
+    """Per-file coverage from any supported data file, plus the coverage version that read it."""
+    try:
+        head = path.read_bytes()[:16]
+    except OSError as exc:
+        raise CoverageDataError(f"cannot read: {exc.strerror or exc}") from None
+    if path.suffix == ".json" or head.lstrip().startswith(b"{"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return (*parse_json_report(text, target.root), "coverage.json report")
+    if path.suffix == ".xml" or head.lstrip().startswith(b"<"):
+        text = path.read_text(encoding="utf-8", errors="replace")
+        return (*parse_xml_report(text, target.root), "Cobertura XML report")
+    python, origin = pick_interpreter(target.python, "coverage")
+    with tempfile.TemporaryDirectory(prefix="riskaudit-cov-") as temp:
+        out = Path(temp) / "coverage.json"
+        command = [python, "-m", "coverage", "json", f"--data-file={path}", "-o", str(out), "-q", "--fail-under=0"]
+        result = run_process(command, cwd=target.root, timeout=timeout)
+        if result.returncode != 0 or not out.is_file():
+            reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
+            raise CoverageDataError(f"coverage json failed: {reason}")
+        version = run_process([python, "-m", "coverage", "--version"], cwd=target.root, timeout=60)
+        label = version.stdout.splitlines()[0] if version.stdout else "coverage"
+        return (*parse_json_report(out.read_text(encoding="utf-8"), target.root), f"{label} ({origin})")
+
+
+def collect(
+    target: Target,
+    explicit: Path | None,
+    layers: Sequence[Layer],
+    total_threshold: float,
+    timeout: float,
+) -> tuple[ToolRun, CoverageData | None]:
+    """Read the target's coverage data; no data is "not measured" (skipped), bad data is a failure."""
+    start = time.monotonic()
+    path = find_data_file(target.root, explicit)
+    if path is None:
+        reason = f"not measured: no {', '.join(DATA_FILES)} in the target; pass --coverage-file"
+        return ToolRun("coverage", ToolStatus.SKIPPED, reason=reason), None
+    shown = relative_posix(str(path.resolve()), target.root)
+    if not path.is_file():
+        reason = f"{shown}: no such coverage data file"
+        return ToolRun("coverage", ToolStatus.FAILED, reason=reason), None
+    try:
+        files, percent, display, version = read_data(path, target, timeout)
+    except CoverageDataError as exc:
+        run = ToolRun("coverage", ToolStatus.FAILED, reason=f"{shown}: {exc}", duration=time.monotonic() - start)
+        return run, None
+    matched, unmatched = match_paths(files, set(target.source_paths))
+    data = CoverageData(shown, matched, percent, display, unmatched)
+    tests = {f.path for f in target.files if f.is_test}
+    findings = coverage_findings(data, layers, total_threshold, tests)
+    reason = ""
+    if unmatched:
+        reason = f"{len(unmatched)} file(s) in the data are not in the scanned tree: {', '.join(unmatched[:5])}"
+    run = ToolRun(
+        "coverage",
+        ToolStatus.OK,
+        version=version,
+        executable=shown,
+        duration=time.monotonic() - start,
+        reason=reason,
+        findings=findings,
+    )
+    return run, data

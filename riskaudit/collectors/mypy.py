@@ -1,0 +1,163 @@
+"""mypy: run it with the target's config and interpreter, parse its JSON (or text) output."""
+
+from __future__ import annotations
+
+import configparser
+import json
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import replace
+from pathlib import Path
+
+from riskaudit.collectors.paths import relative_posix
+from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
+from riskaudit.discovery import Target
+from riskaudit.models import RawFinding, ToolRun, ToolStatus
+
+_TEXT_LINE = re.compile(
+    r"^(?P<path>.+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<severity>error|warning|note): "
+    r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
+)
+_VERSION = re.compile(r"mypy (\d+)\.(\d+)")
+
+
+class MypyOutputError(ValueError):
+    """mypy printed something that is not its documented output format."""
+
+
+def parse_json_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
+    """Parse ``mypy --output json`` (one object per line); notes are folded into their error."""
+    findings: list[RawFinding] = []
+    for number, line in enumerate(stdout.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            raise MypyOutputError(f"line {number} of mypy's output is not JSON: {line[:120]!r}") from None
+        if not isinstance(item, dict) or "file" not in item or "message" not in item:
+            raise MypyOutputError(f"line {number} of mypy's output is not a mypy message")
+        severity = item.get("severity", "error")
+        if severity == "note":
+            continue
+        message = str(item["message"])
+        hint = item.get("hint")
+        if hint:
+            message = f"{message} ({hint})"
+        column = item.get("column")
+        findings.append(
+            RawFinding(
+                tool="mypy",
+                code=str(item.get("code") or "misc"),
+                message=message,
+                path=relative_posix(str(item["file"]), root),
+                line=int(item["line"]) if item.get("line") is not None else None,
+                column=int(column) + 1 if isinstance(column, int) and column >= 0 else None,
+            )
+        )
+    return tuple(findings)
+
+
+def parse_text_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
+    """Parse mypy's classic ``path:line:col: error: message  [code]`` output (mypy < 1.11)."""
+    findings: list[RawFinding] = []
+    for line in stdout.splitlines():
+        match = _TEXT_LINE.match(line)
+        if match is None or match["severity"] == "note":
+            continue
+        findings.append(
+            RawFinding(
+                tool="mypy",
+                code=match["code"] or "misc",
+                message=match["message"],
+                path=relative_posix(match["path"], root),
+                line=int(match["line"]),
+                column=int(match["col"]) if match["col"] else None,
+            )
+        )
+    return tuple(findings)
+
+
+def supports_json(version: str) -> bool:
+    """Whether this mypy has ``--output json`` (added in mypy 1.11)."""
+    match = _VERSION.search(version)
+    if match is None:
+        return False
+    return (int(match[1]), int(match[2])) >= (1, 11)
+
+
+def config_declares_files(root: Path) -> bool:
+    """Whether the target's mypy config names its own ``files`` (then mypy is run without paths)."""
+    pyproject = root / "pyproject.toml"
+    if pyproject.is_file():
+        try:
+            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+            data = {}
+        tool = data.get("tool", {})
+        if isinstance(tool, dict) and isinstance(tool.get("mypy"), dict) and "files" in tool["mypy"]:
+            return True
+    for name in ("mypy.ini", ".mypy.ini", "setup.cfg"):
+        path = root / name
+        if not path.is_file():
+            continue
+        parser = configparser.ConfigParser(interpolation=None)
+        try:
+            parser.read(path, encoding="utf-8")
+        except (configparser.Error, UnicodeDecodeError):
+            continue
+        if parser.has_section("mypy"):
+            return parser.has_option("mypy", "files")
+    return False
+
+
+def build_command(python: str, target: Target, use_json: bool, files: Iterable[str]) -> list[str]:
+    """The mypy command line for this target."""
+    command = [python, "-m", "mypy", "--python-executable", target.python, "--no-error-summary"]
+    if use_json:
+        command += ["--output", "json"]
+    else:
+        command += ["--show-column-numbers", "--show-error-codes", "--no-pretty", "--hide-error-context"]
+    if not config_declares_files(target.root):
+        command += ["--", *files]
+    return command
+
+
+def collect(target: Target, timeout: float) -> ToolRun:
+    """Run mypy on the target and return its findings, or why it could not run."""
+    python, origin = pick_interpreter(target.python, "mypy")
+    executable = f"{python} -m mypy ({origin})"
+    probe = run_process([python, "-m", "mypy", "--version"], cwd=target.root, timeout=120)
+    if probe.returncode != 0:
+        reason = probe.error or tail(probe.stderr or probe.stdout) or "mypy --version failed"
+        return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=reason)
+    version = probe.stdout.strip()
+    files = [f.path for f in target.files]
+    if not files and not config_declares_files(target.root):
+        return ToolRun("mypy", ToolStatus.SKIPPED, version, executable, reason="no Python files")
+    use_json = supports_json(version)
+    command = build_command(python, target, use_json, files)
+    result = run_process(command, cwd=target.root, timeout=timeout)
+    run = ToolRun(
+        "mypy",
+        ToolStatus.OK,
+        version=version,
+        executable=executable,
+        command=display_command(command, files),
+        duration=result.duration,
+    )
+    if result.returncode not in (0, 1):
+        reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
+        return replace(run, status=ToolStatus.FAILED, reason=f"mypy did not complete: {reason}")
+    try:
+        if use_json:
+            findings = parse_json_output(result.stdout, target.root)
+        else:
+            findings = parse_text_output(result.stdout, target.root)
+    except MypyOutputError as exc:
+        return replace(run, status=ToolStatus.FAILED, reason=str(exc))
+    if result.returncode == 1 and not findings:
+        reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
+        return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
+    return replace(run, findings=findings)

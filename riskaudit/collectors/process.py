@@ -1,0 +1,110 @@
+"""Running a tool as a subprocess with a timeout that kills its whole process group."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+DEFAULT_TIMEOUT = 900.0
+
+
+@dataclass(frozen=True)
+class ProcessResult:
+    """What a finished (or killed) subprocess left behind."""
+
+    returncode: int | None
+    """Exit status; None when it could not start or was killed on timeout."""
+    stdout: str
+    """Decoded standard output."""
+    stderr: str
+    """Decoded standard error."""
+    duration: float
+    """Wall-clock seconds."""
+    error: str = ""
+    """Why it did not run to completion (missing executable, timeout); empty otherwise."""
+
+
+def run_process(
+    command: Sequence[str],
+    cwd: Path,
+    timeout: float = DEFAULT_TIMEOUT,
+    env: Mapping[str, str] | None = None,
+) -> ProcessResult:
+    """Run a command in its own session; on timeout the whole process group is killed."""
+    start = time.monotonic()
+    try:
+        proc = subprocess.Popen(
+            list(command),
+            cwd=cwd,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env=dict(env) if env is not None else None,
+            start_new_session=True,
+        )
+    except OSError as exc:
+        return ProcessResult(None, "", "", time.monotonic() - start, f"cannot start {command[0]}: {exc}")
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        out, err = proc.communicate()
+        return ProcessResult(
+            None, _decode(out), _decode(err), time.monotonic() - start, f"timed out after {timeout:g}s"
+        )
+    except BaseException:
+        _kill_group(proc)
+        proc.wait()
+        raise
+    return ProcessResult(proc.returncode, _decode(out), _decode(err), time.monotonic() - start)
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the process group led by proc, ignoring one that is already gone."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def _decode(data: bytes | None) -> str:
+    """Tool output as text; undecodable bytes are replaced, never fatal."""
+    return (data or b"").decode("utf-8", errors="replace")
+
+
+def tail(text: str, lines: int = 6) -> str:
+    """The last few non-empty lines of a tool's output, joined for a one-line reason."""
+    kept = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return " | ".join(kept[-lines:])
+
+
+@lru_cache(maxsize=None)
+def can_import(python: str, module: str) -> bool:
+    """Whether the given interpreter can import a module (without importing it)."""
+    if python == sys.executable:
+        return True
+    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
+    result = run_process([python, "-c", probe], cwd=Path.cwd(), timeout=60)
+    return result.returncode == 0
+
+
+def pick_interpreter(target_python: str, module: str) -> tuple[str, str]:
+    """Run a tool from the target's environment when it has it, else from riskaudit's own."""
+    if target_python != sys.executable and can_import(target_python, module):
+        return target_python, "target environment"
+    return sys.executable, "riskaudit's environment"
+
+
+def display_command(command: Sequence[str], files: Sequence[str]) -> tuple[str, ...]:
+    """The command as shown in reports: a trailing list of target files becomes ``<N files>``."""
+    count = len(files)
+    if count and list(command[-count:]) == list(files):
+        return (*command[:-count], f"<{count} files>")
+    return tuple(command)

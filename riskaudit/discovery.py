@@ -1,0 +1,132 @@
+"""Finding what to analyse: the Python files of the target and the target's interpreter."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from riskaudit.errors import TargetError
+
+SKIPPED_DIRS = frozenset(
+    {
+        ".git",
+        ".hg",
+        ".svn",
+        ".tox",
+        ".nox",
+        ".venv",
+        "venv",
+        ".eggs",
+        "__pycache__",
+        "node_modules",
+        "build",
+        "dist",
+        "site-packages",
+        ".mypy_cache",
+        ".pytest_cache",
+        ".ruff_cache",
+        ".riskaudit_cache",
+    }
+)
+_TEST_DIRS = frozenset({"test", "tests", "testing"})
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One Python file of the target."""
+
+    path: str
+    """Target-relative POSIX path."""
+    is_test: bool
+    """Whether it is test code (a tests folder, ``test_*.py``, ``*_test.py``, ``conftest.py``)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    """The project being scanned."""
+
+    root: Path
+    """Absolute path of the project root."""
+    files: tuple[SourceFile, ...]
+    """Python files, sorted by path."""
+    python: str
+    """The interpreter the target runs with."""
+    python_origin: str
+    """How the interpreter was chosen (``--python``, ``$VIRTUAL_ENV``, ``.venv``, ``riskaudit``)."""
+
+    @property
+    def source_paths(self) -> tuple[str, ...]:
+        """All file paths, relative POSIX."""
+        return tuple(f.path for f in self.files)
+
+
+def is_test_path(path: str) -> bool:
+    """Whether a relative POSIX path looks like test code."""
+    pure = PurePosixPath(path)
+    name = pure.name
+    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return True
+    return any(part in _TEST_DIRS for part in pure.parts[:-1])
+
+
+def discover_files(root: Path) -> tuple[SourceFile, ...]:
+    """Regular ``*.py`` files below root, skipping VCS, caches, build output and virtualenvs."""
+    found: list[SourceFile] = []
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+        here = Path(dirpath)
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if d not in SKIPPED_DIRS
+            and not d.endswith(".egg-info")
+            and not (here / d / "pyvenv.cfg").exists()
+        )
+        for name in filenames:
+            if not name.endswith(".py"):
+                continue
+            full = here / name
+            try:
+                mode = full.stat().st_mode
+            except OSError:
+                continue
+            if not stat.S_ISREG(mode):
+                continue
+            relative = full.relative_to(root).as_posix()
+            found.append(SourceFile(path=relative, is_test=is_test_path(relative)))
+    return tuple(sorted(found, key=lambda f: f.path))
+
+
+def find_python(root: Path, explicit: str | None) -> tuple[str, str]:
+    """The target's interpreter and how it was found.
+
+    Order: ``--python``, the active virtualenv, ``.venv``/``venv`` in the target, riskaudit's own.
+    """
+    if explicit:
+        candidate = Path(explicit).expanduser()
+        if not candidate.exists():
+            raise TargetError(f"--python {explicit}: no such interpreter; pass the target's python")
+        return str(candidate), "--python"
+    active = os.environ.get("VIRTUAL_ENV")
+    if active:
+        candidate = Path(active) / "bin" / "python"
+        if candidate.exists():
+            return str(candidate), "$VIRTUAL_ENV"
+    for folder in (".venv", "venv"):
+        candidate = root / folder / "bin" / "python"
+        if candidate.exists():
+            return str(candidate), folder
+    return sys.executable, "riskaudit's interpreter"
+
+
+def load_target(path: Path, python: str | None) -> Target:
+    """Resolve the path to scan and what is in it; raises TargetError when it cannot be scanned."""
+    if not path.exists():
+        raise TargetError(f"{path}: no such file or directory")
+    if not path.is_dir():
+        raise TargetError(f"{path}: not a directory; pass the project's root folder")
+    root = path.resolve()
+    interpreter, origin = find_python(root, python)
+    return Target(root=root, files=discover_files(root), python=interpreter, python_origin=origin)

@@ -1,0 +1,31 @@
+"""The CI gate: exit codes from a scan result."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from riskaudit.models import Finding, Severity
+from riskaudit.results import ScanResult
+
+EXIT_PASSED = 0
+EXIT_FINDINGS = 1
+EXIT_INCOMPLETE = 2
+EXIT_INTERRUPTED = 130
+FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "none")
+
+
+def blocking(findings: Iterable[Finding], fail_on: str) -> tuple[Finding, ...]:
+    """Findings at or above the threshold (none for ``none``)."""
+    if fail_on == "none":
+        return ()
+    threshold = Severity(fail_on)
+    return tuple(f for f in findings if f.severity.at_least(threshold))
+
+
+def exit_code(result: ScanResult) -> int:
+    """2 when any tool failed (an incomplete analysis never passes), 1 on blocking findings, else 0."""
+    if result.incomplete:
+        return EXIT_INCOMPLETE
+    if blocking(result.findings, result.meta.fail_on):
+        return EXIT_FINDINGS
+    return EXIT_PASSED

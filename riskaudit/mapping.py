@@ -1,0 +1,152 @@
+"""Mapping raw tool findings onto catalogue rules, merging duplicates and adding exposure data."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from riskaudit.catalogue import Catalogue, Rule
+from riskaudit.facts import facts_for
+from riskaudit.layers import Layer, layer_of
+from riskaudit.models import (
+    CoverageData,
+    Finding,
+    FunctionComplexity,
+    RawFinding,
+    RuleDoc,
+    Severity,
+    ToolRun,
+    ToolStatus,
+)
+from riskaudit.ranking import rank, score
+from riskaudit.sources import SourceIndex
+
+EXCERPT_MIN_SEVERITY = Severity.MEDIUM
+"""Findings at or above this severity carry a code excerpt."""
+
+
+@dataclass(frozen=True)
+class Mapped:
+    """The outcome of mapping: ranked findings and what could not be mapped."""
+
+    findings: tuple[Finding, ...]
+    """Ranked findings."""
+    unmapped: tuple[RawFinding, ...]
+    """Raw findings no rule covers (kept visible in the report)."""
+    deselected: int
+    """Findings dropped by ``--select``/``--ignore``."""
+
+
+def project_modules(paths: Iterable[str]) -> frozenset[str]:
+    """Top-level importable names of the project (``src/`` layouts included)."""
+    names: set[str] = set()
+    for path in paths:
+        parts = PurePosixPath(path).with_suffix("").parts
+        names.add(parts[0])
+        if parts[0] == "src" and len(parts) > 1:
+            names.add(parts[1])
+    return frozenset(names)
+
+
+def innermost_function(functions: Sequence[FunctionComplexity], line: int) -> FunctionComplexity | None:
+    """The innermost function of one file that spans the line."""
+    spanning = [f for f in functions if f.start <= line <= f.end]
+    return max(spanning, key=lambda f: f.start, default=None)
+
+
+def split_by_tool(raws: Sequence[RawFinding]) -> list[list[RawFinding]]:
+    """Group raw findings of one rule and line: one per tool in each group.
+
+    Different tools agreeing on a line make one finding with several sources; one tool
+    reporting twice on a line (two unannotated arguments) stays two findings.
+    """
+    groups: list[list[RawFinding]] = []
+    for raw in raws:
+        home = next((g for g in groups if all(other.tool != raw.tool for other in g)), None)
+        if home is None:
+            groups.append([raw])
+        else:
+            home.append(raw)
+    return groups
+
+
+@dataclass(frozen=True)
+class _Exposure:
+    """What the ranking needs to know about where findings are."""
+
+    index: SourceIndex
+    functions: Mapping[str, Sequence[FunctionComplexity]]
+    coverage: Mapping[str, float]
+    layers: Sequence[Layer]
+
+
+def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawFinding], where: _Exposure) -> Finding:
+    """One scored finding from the raw findings that agree on it."""
+    source = where.index.get(path)
+    symbol = source.enclosing(line) if source and line else None
+    function = innermost_function(where.functions.get(path or "", ()), line) if line else None
+    show_excerpt = source is not None and line is not None and rule.doc.severity.at_least(EXCERPT_MIN_SEVERITY)
+    finding = Finding(
+        rule_id=rule.id,
+        severity=rule.doc.severity,
+        path=path,
+        line=line,
+        message=raws[0].message,
+        sources=tuple(sorted({f"{raw.tool}:{raw.code}" for raw in raws})),
+        symbol=symbol.qualname if symbol else "",
+        coverage=where.coverage.get(path or ""),
+        complexity=function.complexity if function else None,
+        critical_layer=path is not None and layer_of(path, where.layers) is not None,
+        excerpt=source.excerpt(line) if show_excerpt and source and line else (),
+    )
+    return score(finding, rule.doc.confidence)
+
+
+def map_findings(
+    runs: Iterable[ToolRun],
+    catalogue: Catalogue,
+    index: SourceIndex,
+    functions: Sequence[FunctionComplexity],
+    coverage: CoverageData | None,
+    layers: Sequence[Layer],
+    kept_rules: Collection[str],
+) -> Mapped:
+    """Map every finding of every successful run onto its rule, merge, score and rank."""
+    classes = index.project_classes
+    modules = project_modules(index.files)
+    merged: dict[tuple[str, str | None, int | None], list[RawFinding]] = {}
+    unmapped: list[RawFinding] = []
+    deselected = 0
+    for run in runs:
+        if run.status is not ToolStatus.OK:
+            continue
+        for raw in run.findings:
+            facts = facts_for(raw, index.get(raw.path), classes, modules)
+            rule = catalogue.match(raw.tool, raw.code, raw.message, facts)
+            if rule is None:
+                unmapped.append(raw)
+            elif rule.id not in kept_rules:
+                deselected += 1
+            else:
+                merged.setdefault((rule.id, raw.path, raw.line), []).append(raw)
+    by_file: dict[str, list[FunctionComplexity]] = {}
+    for function in functions:
+        by_file.setdefault(function.path, []).append(function)
+    where = _Exposure(
+        index=index,
+        functions=by_file,
+        coverage={f.path: f.percent for f in coverage.files} if coverage else {},
+        layers=layers,
+    )
+    findings = [
+        _finding(catalogue.get(rule_id), path, line, raws, where)
+        for (rule_id, path, line), group in merged.items()
+        for raws in split_by_tool(group)
+    ]
+    return Mapped(rank(findings), tuple(unmapped), deselected)
+
+
+def rules_used(findings: Iterable[Finding], catalogue: Catalogue) -> dict[str, RuleDoc]:
+    """The docs of every rule that has a finding, by id."""
+    return {rule_id: catalogue.get(rule_id).doc for rule_id in sorted({f.rule_id for f in findings})}

@@ -1,0 +1,208 @@
+"""Core data types shared by every layer: tool findings, tool runs, ranked findings."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+
+
+class Severity(enum.Enum):
+    """How much damage a finding can do in production, most severe first."""
+
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        """Order index: 0 for critical, growing as severity falls."""
+        return list(Severity).index(self)
+
+    def at_least(self, other: Severity) -> bool:
+        """Whether this severity is at or above ``other``."""
+        return self.rank <= other.rank
+
+
+class Confidence(enum.Enum):
+    """How sure the catalogue is that a hit of a rule is a real production risk."""
+
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+
+
+class ToolStatus(enum.Enum):
+    """Outcome of one collector run."""
+
+    OK = "ok"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+@dataclass(frozen=True)
+class RawFinding:
+    """One finding as a tool reported it, before it is mapped onto the catalogue."""
+
+    tool: str
+    """The collector that produced it: mypy, flake8, radon or coverage."""
+    code: str
+    """The tool's own code (``attr-defined``, ``E712``, ``cc-C``, ``critical-layer-low``)."""
+    message: str
+    """The tool's message, unchanged."""
+    path: str | None
+    """Target-relative POSIX path, or None for a project-level finding."""
+    line: int | None = None
+    """1-based line, or None for a file-level finding."""
+    column: int | None = None
+    """1-based column when the tool gives one."""
+
+
+@dataclass(frozen=True)
+class ToolRun:
+    """What one collector did: its status, provenance and raw findings."""
+
+    name: str
+    """Collector name."""
+    status: ToolStatus
+    """ok, failed or skipped."""
+    version: str = ""
+    """Version string the tool reported (with plugins for flake8)."""
+    executable: str = ""
+    """The interpreter or program that ran the tool."""
+    command: tuple[str, ...] = ()
+    """The command line, for reproduction."""
+    duration: float = 0.0
+    """Wall-clock seconds."""
+    reason: str = ""
+    """Why it failed or was skipped; empty when ok."""
+    findings: tuple[RawFinding, ...] = ()
+    """Raw findings in tool order."""
+
+
+@dataclass(frozen=True)
+class ExcerptLine:
+    """One source line of a code excerpt."""
+
+    number: int
+    """1-based line number."""
+    text: str
+    """The line without its line ending."""
+    highlight: bool
+    """Whether this is the line the finding points at."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A finding mapped onto a catalogue rule and scored."""
+
+    rule_id: str
+    """Catalogue rule id, e.g. ``RA101``."""
+    severity: Severity
+    """Severity of the rule (after any per-finding adjustment)."""
+    path: str | None
+    """Target-relative POSIX path, or None for a project-level finding."""
+    line: int | None
+    """1-based line, or None."""
+    message: str
+    """The first source's message."""
+    sources: tuple[str, ...]
+    """Every tool/code that reported it, like ``mypy:unused-coroutine``."""
+    symbol: str = ""
+    """Qualified name of the enclosing function or class, when known."""
+    risk: float = 0.0
+    """Ranking score; higher is more urgent."""
+    exposure: float = 1.0
+    """The exposure factor used in the score."""
+    coverage: float | None = None
+    """Line coverage (0-100) of the file, when measured."""
+    complexity: int | None = None
+    """Cyclomatic complexity of the enclosing function, when known."""
+    critical_layer: bool = False
+    """Whether the file is in a critical layer (data access, auth, ...)."""
+    excerpt: tuple[ExcerptLine, ...] = field(default=())
+    """A few lines of code around the finding."""
+
+    @property
+    def location(self) -> str:
+        """``path:line``, ``path`` or ``(project)``."""
+        if self.path is None:
+            return "(project)"
+        return f"{self.path}:{self.line}" if self.line else self.path
+
+
+@dataclass(frozen=True)
+class FunctionComplexity:
+    """Cyclomatic complexity of one function or method, as radon measured it."""
+
+    path: str
+    """Target-relative POSIX path."""
+    qualname: str
+    """``Class.method`` or ``function``."""
+    start: int
+    """The ``def`` line."""
+    end: int
+    """The last line."""
+    complexity: int
+    """Cyclomatic complexity."""
+    rank: str
+    """radon's rank, A (simple) to F (unmaintainable)."""
+
+
+@dataclass(frozen=True)
+class FileCoverage:
+    """Line coverage of one file, as coverage.py reported it."""
+
+    path: str
+    """Target-relative POSIX path."""
+    statements: int
+    """Executable statements."""
+    missing: tuple[int, ...]
+    """Lines never executed."""
+    percent: float
+    """Covered percentage, unrounded."""
+    display: str
+    """The percentage exactly as ``coverage report`` prints it."""
+
+
+@dataclass(frozen=True)
+class CoverageData:
+    """The coverage measurement the scan used."""
+
+    source: str
+    """The data file read."""
+    files: tuple[FileCoverage, ...]
+    """Per-file coverage, sorted by path."""
+    percent: float
+    """Total covered percentage."""
+    display: str
+    """Total as coverage.py prints it."""
+    unmatched: tuple[str, ...] = ()
+    """Files in the data that are not in the scanned tree."""
+
+
+@dataclass(frozen=True)
+class RuleDoc:
+    """The documentation of a catalogue rule, as carried in results and reports."""
+
+    id: str
+    """Stable id such as ``RA101``."""
+    slug: str
+    """Readable kebab-case name."""
+    title: str
+    """One-line title."""
+    category: str
+    """Rule family: runtime, typing, test-gap, data-integrity, concurrency, maintainability."""
+    severity: Severity
+    """Default severity."""
+    confidence: Confidence
+    """How sure a hit is a real risk."""
+    problem: str
+    """What is wrong."""
+    risk: str
+    """Why it hurts in production."""
+    recommendation: str
+    """What to do about it."""
+    example: str
+    """A short code example of the fix."""

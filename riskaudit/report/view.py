@@ -1,0 +1,263 @@
+"""The report's view model: everything a template shows, computed once from a scan result."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from riskaudit.gate import blocking
+from riskaudit.layers import layer_of
+from riskaudit.models import FileCoverage, Finding, RuleDoc, Severity, ToolRun, ToolStatus
+from riskaudit.ranking import FORMULA
+from riskaudit.results import ScanResult
+
+RUNTIME_ITEMS_LIMIT = 30
+"""Most mypy runtime-risk items shown in full (with excerpt); the rest are listed."""
+SUMMARY_LIMIT = 15
+"""Most findings listed per severity in the critical-findings summary."""
+LOCATIONS_LIMIT = 6
+"""Most locations listed under one recommendation."""
+
+
+@dataclass(frozen=True)
+class CodeCount:
+    """How often one tool code occurred, with what it means."""
+
+    code: str
+    """The tool's code."""
+    count: int
+    """Occurrences."""
+    rule: RuleDoc
+    """The rule it maps onto."""
+    example: str
+    """One message of this code, as the tool printed it."""
+    locations: tuple[str, ...]
+    """The first few ``path:line`` where it occurs."""
+
+
+@dataclass(frozen=True)
+class CoverageRow:
+    """One file in the coverage table."""
+
+    file: FileCoverage
+    """Its coverage."""
+    layer: str
+    """Its critical layer, or empty."""
+    missing_ranges: str
+    """Missing lines as ranges, like ``12-18, 30``."""
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """What to do about one rule, and where."""
+
+    rule: RuleDoc
+    """The rule."""
+    count: int
+    """Findings of the rule."""
+    locations: tuple[str, ...]
+    """The highest-ranked locations."""
+
+
+@dataclass(frozen=True)
+class ReportView:
+    """The report, ready for a template."""
+
+    result: ScanResult
+    """The underlying result (meta, runs, coverage)."""
+    status: str
+    """``INCOMPLETE``, ``NOT READY``, ``READY WITH RESERVATIONS`` or ``READY``."""
+    headline: str
+    """One sentence stating the verdict."""
+    reasons: tuple[str, ...]
+    """Why: the few facts behind the verdict."""
+    gate: str
+    """What the CI gate decided."""
+    severity_counts: tuple[tuple[str, int], ...]
+    """Findings per severity, most severe first."""
+    failed_runs: tuple[ToolRun, ...]
+    """Tools that failed."""
+    flake8_codes: tuple[CodeCount, ...]
+    """flake8 findings by code."""
+    mypy_items: tuple[Finding, ...]
+    """mypy findings at medium or above, each shown with excerpt."""
+    mypy_more: tuple[Finding, ...]
+    """Runtime-risk mypy findings beyond the shown limit."""
+    mypy_codes: tuple[CodeCount, ...]
+    """All mypy findings by code."""
+    coverage_rows: tuple[CoverageRow, ...]
+    """Files under their threshold: critical layers first, worst first."""
+    critical_layer_untested: str
+    """Share of critical-layer statements never executed, e.g. ``62%``; empty when unknown."""
+    must_fix: tuple[Finding, ...]
+    """Critical findings (ranked)."""
+    high: tuple[Finding, ...]
+    """High findings (ranked)."""
+    medium: tuple[Finding, ...]
+    """Medium findings (ranked)."""
+    low_count: int
+    """Low and info findings, counted only."""
+    recommendations: tuple[Recommendation, ...]
+    """One per rule at medium or above, most urgent first."""
+    conclusion: str
+    """Closing paragraph."""
+    formula: str
+    """The ranking formula in words."""
+    rules: dict[str, RuleDoc]
+    """Rule docs by id."""
+
+
+def format_ranges(lines: Sequence[int]) -> str:
+    """``[1, 2, 3, 7]`` as ``1-3, 7``."""
+    parts: list[str] = []
+    start = previous = None
+    for number in sorted(lines):
+        if previous is not None and number == previous + 1:
+            previous = number
+            continue
+        if start is not None:
+            parts.append(str(start) if start == previous else f"{start}-{previous}")
+        start = previous = number
+    if start is not None:
+        parts.append(str(start) if start == previous else f"{start}-{previous}")
+    return ", ".join(parts)
+
+
+def _code_counts(result: ScanResult, tool: str) -> tuple[CodeCount, ...]:
+    """Mapped findings of one tool, counted by the tool's code; most severe, then most frequent first."""
+    counts: Counter[tuple[str, str]] = Counter()
+    example: dict[tuple[str, str], str] = {}
+    where: dict[tuple[str, str], list[str]] = {}
+    for finding in result.findings:
+        for source in finding.sources:
+            name, _, code = source.partition(":")
+            if name != tool:
+                continue
+            key = (code, finding.rule_id)
+            counts[key] += 1
+            example.setdefault(key, finding.message)
+            where.setdefault(key, []).append(finding.location)
+    rows = [
+        CodeCount(code, count, result.rules[rule_id], example[key], tuple(sorted(set(where[key]))[:3]))
+        for key, count in counts.items()
+        for code, rule_id in [key]
+    ]
+    return tuple(sorted(rows, key=lambda r: (r.rule.severity.rank, -r.count, r.code, r.rule.id)))
+
+
+def _coverage_rows(result: ScanResult) -> tuple[tuple[CoverageRow, ...], str]:
+    """Files under their threshold and the untested share of critical-layer code."""
+    if result.coverage is None:
+        return (), ""
+    flagged = {f.path for f in result.findings if "coverage:critical-layer-low" in f.sources}
+    rows = []
+    layer_statements = layer_missing = 0
+    for entry in result.coverage.files:
+        layer = layer_of(entry.path)
+        if layer is not None and entry.statements:
+            layer_statements += entry.statements
+            layer_missing += len(entry.missing)
+        if entry.path in flagged or (entry.statements and entry.percent < 50.0):
+            rows.append(CoverageRow(entry, layer.name if layer else "", format_ranges(entry.missing)))
+    rows.sort(key=lambda r: (r.layer == "", r.file.percent, r.file.path))
+    share = f"{round(100 * layer_missing / layer_statements)}%" if layer_statements else ""
+    return tuple(rows), share
+
+
+def _recommendations(findings: Iterable[Finding], rules: dict[str, RuleDoc]) -> tuple[Recommendation, ...]:
+    """One recommendation per rule at medium or above, in order of the rule's highest-ranked finding."""
+    order: list[str] = []
+    places: dict[str, list[str]] = {}
+    for finding in findings:
+        if not finding.severity.at_least(Severity.MEDIUM):
+            continue
+        if finding.rule_id not in places:
+            order.append(finding.rule_id)
+        places.setdefault(finding.rule_id, []).append(finding.location)
+    return tuple(
+        Recommendation(rules[rule_id], len(places[rule_id]), tuple(places[rule_id][:LOCATIONS_LIMIT]))
+        for rule_id in order
+    )
+
+
+def _verdict(result: ScanResult, by_severity: Counter[Severity]) -> tuple[str, str, tuple[str, ...]]:
+    """Status, headline and reasons."""
+    reasons: list[str] = []
+    for run in result.incomplete:
+        reasons.append(f"{run.name} did not complete: {run.reason}")
+    top_rules = Counter(f.rule_id for f in result.findings if f.severity.at_least(Severity.HIGH))
+    for rule_id, count in sorted(top_rules.items(), key=lambda kv: (result.rules[kv[0]].severity.rank, -kv[1]))[:4]:
+        rule = result.rules[rule_id]
+        reasons.append(f"{count} x {rule.title} ({rule.severity.value}, {rule_id})")
+    coverage = result.run("coverage")
+    if coverage is not None and coverage.status is ToolStatus.SKIPPED:
+        reasons.append("test coverage was not measured: the tests' reach is unknown")
+    if result.incomplete:
+        names = ", ".join(run.name for run in result.incomplete)
+        return "INCOMPLETE", f"The analysis is INCOMPLETE ({names} failed): this report cannot clear the code.", tuple(reasons)
+    if by_severity[Severity.CRITICAL]:
+        headline = f"Not ready for production: {by_severity[Severity.CRITICAL]} critical finding(s) must be fixed first."
+        return "NOT READY", headline, tuple(reasons)
+    if by_severity[Severity.HIGH]:
+        headline = f"Ready with reservations: no critical findings, but {by_severity[Severity.HIGH]} high-risk finding(s)."
+        return "READY WITH RESERVATIONS", headline, tuple(reasons)
+    return "READY", "Ready: no critical or high-risk findings.", tuple(reasons)
+
+
+def _conclusion(status: str, result: ScanResult, untested: str) -> str:
+    """The closing paragraph."""
+    sentences = []
+    if status == "INCOMPLETE":
+        sentences.append("Part of the analysis did not run, so the absence of findings from those tools means nothing.")
+    if result.coverage is not None and untested:
+        sentences.append(f"{untested} of the critical-layer code (data access, persistence, auth) is never executed by the tests.")
+    elif result.coverage is None:
+        sentences.append("Without coverage data, passing tests say nothing about which code they exercise.")
+    critical = sum(f.severity is Severity.CRITICAL for f in result.findings)
+    high = sum(f.severity is Severity.HIGH for f in result.findings)
+    if critical:
+        sentences.append(f"Do not deploy until the {critical} must-fix item(s) are resolved.")
+    elif high:
+        sentences.append(f"Deploying is possible, but review the {high} high-risk item(s) first.")
+    else:
+        sentences.append("Nothing found blocks a deploy; keep the remaining items on the maintenance list.")
+    return " ".join(sentences)
+
+
+def build_view(result: ScanResult) -> ReportView:
+    """The view model of a scan result."""
+    by_severity = Counter(f.severity for f in result.findings)
+    status, headline, reasons = _verdict(result, by_severity)
+    failing = blocking(result.findings, result.meta.fail_on)
+    if result.incomplete:
+        gate = "FAILED (exit 2): the analysis is incomplete"
+    elif failing:
+        gate = f"FAILED (exit 1): {len(failing)} finding(s) at or above --fail-on {result.meta.fail_on}"
+    else:
+        gate = f"PASSED (exit 0): nothing at or above --fail-on {result.meta.fail_on}"
+    runtime = [f for f in result.findings if any(s.startswith("mypy:") for s in f.sources) and f.severity.at_least(Severity.MEDIUM)]
+    rows, untested = _coverage_rows(result)
+    return ReportView(
+        result=result,
+        status=status,
+        headline=headline,
+        reasons=reasons,
+        gate=gate,
+        severity_counts=tuple((s.value, by_severity[s]) for s in Severity),
+        failed_runs=result.incomplete,
+        flake8_codes=_code_counts(result, "flake8"),
+        mypy_items=tuple(runtime[:RUNTIME_ITEMS_LIMIT]),
+        mypy_more=tuple(runtime[RUNTIME_ITEMS_LIMIT:]),
+        mypy_codes=_code_counts(result, "mypy"),
+        coverage_rows=rows,
+        critical_layer_untested=untested,
+        must_fix=tuple(f for f in result.findings if f.severity is Severity.CRITICAL),
+        high=tuple(f for f in result.findings if f.severity is Severity.HIGH),
+        medium=tuple(f for f in result.findings if f.severity is Severity.MEDIUM),
+        low_count=by_severity[Severity.LOW] + by_severity[Severity.INFO],
+        recommendations=_recommendations(result.findings, dict(result.rules)),
+        conclusion=_conclusion(status, result, untested),
+        formula=FORMULA,
+        rules=dict(result.rules),
+    )

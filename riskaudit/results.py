@@ -1,0 +1,73 @@
+"""The result of a scan: everything the renderers need, serialisable to and from JSON."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from riskaudit.models import CoverageData, Finding, FunctionComplexity, RawFinding, RuleDoc, ToolRun, ToolStatus
+
+SCHEMA_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ScanMeta:
+    """Where and when the scan ran, and with what."""
+
+    target: str
+    """The target folder's name."""
+    root: str
+    """The target's path as given on the command line."""
+    commit: str
+    """Short git commit of the target, or empty outside git."""
+    date: str
+    """ISO 8601 UTC time of the scan (``SOURCE_DATE_EPOCH`` pins it)."""
+    riskaudit_version: str
+    """riskaudit's version."""
+    python: str
+    """The target's interpreter."""
+    python_origin: str
+    """How that interpreter was chosen."""
+    files: int
+    """Python files analysed."""
+    test_files: int
+    """Of which test files."""
+    lines: int
+    """Source lines read."""
+    fail_on: str
+    """The gate threshold: a severity or ``none``."""
+
+
+@dataclass(frozen=True)
+class ScanResult:
+    """One complete scan."""
+
+    meta: ScanMeta
+    """Provenance."""
+    runs: tuple[ToolRun, ...]
+    """Every collector's run, in a fixed order."""
+    findings: tuple[Finding, ...]
+    """Ranked findings."""
+    rules: Mapping[str, RuleDoc]
+    """Docs of the rules that have findings, by id."""
+    complex_functions: tuple[FunctionComplexity, ...] = ()
+    """Functions radon ranks C or worse, most complex first."""
+    functions_measured: int = 0
+    """How many functions radon measured."""
+    coverage: CoverageData | None = None
+    """The coverage measurement, or None when not measured."""
+    unmapped: tuple[RawFinding, ...] = ()
+    """Tool findings no rule covers."""
+    deselected: int = 0
+    """Findings dropped by --select/--ignore."""
+    schema_version: int = field(default=SCHEMA_VERSION)
+    """Version of this structure in JSON."""
+
+    @property
+    def incomplete(self) -> tuple[ToolRun, ...]:
+        """Runs that failed: the analysis did not complete."""
+        return tuple(run for run in self.runs if run.status is ToolStatus.FAILED)
+
+    def run(self, name: str) -> ToolRun | None:
+        """The run of one collector, if it took part."""
+        return next((run for run in self.runs if run.name == name), None)

@@ -1,0 +1,142 @@
+"""The scan pipeline: discover, run the collectors concurrently, map, rank."""
+
+from __future__ import annotations
+
+import datetime
+import os
+import shutil
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Protocol
+
+from riskaudit import __version__
+from riskaudit.catalogue import Catalogue, select_rules
+from riskaudit.collectors import coverage as coverage_collector
+from riskaudit.collectors import flake8 as flake8_collector
+from riskaudit.collectors import mypy as mypy_collector
+from riskaudit.collectors import radon as radon_collector
+from riskaudit.collectors.process import run_process
+from riskaudit.discovery import Target, load_target
+from riskaudit.errors import TargetError
+from riskaudit.mapping import map_findings, rules_used
+from riskaudit.models import ToolRun
+from riskaudit.options import ScanOptions
+from riskaudit.results import ScanMeta, ScanResult
+from riskaudit.sources import build_index
+
+TOOL_ORDER = ("flake8", "mypy", "radon", "coverage")
+
+
+class Progress(Protocol):
+    """Receives progress while a scan runs; the CLI shows it, tests can record it."""
+
+    def started(self, tool: str) -> None:
+        """A collector started."""
+
+    def finished(self, run: ToolRun) -> None:
+        """A collector finished (whatever its status)."""
+
+
+class _Silent:
+    """Progress that shows nothing."""
+
+    def started(self, tool: str) -> None:
+        """Ignore."""
+
+    def finished(self, run: ToolRun) -> None:
+        """Ignore."""
+
+
+def scan_date() -> str:
+    """Now in UTC, or ``SOURCE_DATE_EPOCH`` when set, as ISO 8601 to the second."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    moment = (
+        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        if epoch.isdigit()
+        else datetime.datetime.now(datetime.UTC)
+    )
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def git_commit(root: Path) -> str:
+    """The target's short commit id, with ``-dirty`` when it has local changes; empty outside git."""
+    if shutil.which("git") is None:
+        return ""
+    head = run_process(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, timeout=30)
+    if head.returncode != 0:
+        return ""
+    status = run_process(["git", "status", "--porcelain", "--untracked-files=no", "--", "."], cwd=root, timeout=60)
+    dirty = status.returncode == 0 and bool(status.stdout.strip())
+    return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def scan(path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None) -> ScanResult:
+    """Run a complete scan of the project at path; raises TargetError when there is nothing to scan."""
+    listener = progress or _Silent()
+    target = load_target(path, options.python)
+    if not target.files:
+        raise TargetError(f"{path}: no Python files found; nothing to analyse")
+    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="riskaudit") as pool:
+        futures: dict[str, Future[ToolRun]] = {}
+        for name, job in (
+            ("mypy", lambda: mypy_collector.collect(target, options.timeout)),
+            ("flake8", lambda: flake8_collector.collect(target, options.timeout)),
+        ):
+            listener.started(name)
+            futures[name] = pool.submit(job)
+        listener.started("coverage")
+        coverage_future = pool.submit(
+            coverage_collector.collect,
+            target,
+            options.coverage_file,
+            options.layers,
+            options.total_coverage_threshold,
+            options.timeout,
+        )
+        listener.started("radon")
+        index = build_index(target.root, target.source_paths)
+        radon_run, functions = radon_collector.collect(index)
+        listener.finished(radon_run)
+        coverage_run, coverage = coverage_future.result()
+        listener.finished(coverage_run)
+        runs = {"radon": radon_run, "coverage": coverage_run}
+        for name, future in futures.items():
+            runs[name] = future.result()
+            listener.finished(runs[name])
+    ordered = tuple(runs[name] for name in TOOL_ORDER)
+    kept = select_rules(catalogue.rules, options.select, options.ignore)
+    mapped = map_findings(ordered, catalogue, index, functions, coverage, options.layers, kept)
+    return ScanResult(
+        meta=_meta(target, path, sum(len(f.lines) for f in index.files.values()), options),
+        runs=ordered,
+        findings=mapped.findings,
+        rules=rules_used(mapped.findings, catalogue),
+        complex_functions=tuple(
+            sorted(
+                (f for f in functions if f.rank in radon_collector.REPORTED_CC_RANKS),
+                key=lambda f: (-f.complexity, f.path, f.start),
+            )
+        ),
+        functions_measured=len(functions),
+        coverage=coverage,
+        unmapped=mapped.unmapped,
+        deselected=mapped.deselected,
+    )
+
+
+def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanMeta:
+    """Provenance of the scan."""
+    return ScanMeta(
+        target=target.root.name,
+        root=path.as_posix(),
+        commit=git_commit(target.root),
+        date=scan_date(),
+        riskaudit_version=__version__,
+        python=target.python,
+        python_origin=target.python_origin,
+        files=len(target.files),
+        test_files=sum(f.is_test for f in target.files),
+        lines=lines,
+        fail_on=options.fail_on,
+    )
+

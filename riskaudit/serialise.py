@@ -1,0 +1,84 @@
+"""Typed JSON round-trip for the frozen dataclasses of a scan result."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import types
+import typing
+from collections.abc import Mapping
+from typing import Any, TypeVar
+
+from riskaudit.errors import ResultsError
+from riskaudit.results import SCHEMA_VERSION, ScanResult
+
+_T = TypeVar("_T")
+
+
+def to_jsonable(value: object) -> object:
+    """Dataclasses, enums, tuples and mappings as plain JSON values (field order kept)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, tuple | list):
+        return [to_jsonable(item) for item in value]
+    if isinstance(value, Mapping):
+        return {str(key): to_jsonable(item) for key, item in value.items()}
+    return value
+
+
+def dumps(result: ScanResult) -> str:
+    """The result as indented, key-stable JSON text ending in a newline."""
+    return json.dumps(to_jsonable(result), indent=2, ensure_ascii=False) + "\n"
+
+
+def loads(text: str) -> ScanResult:
+    """A result back from JSON; raises ResultsError saying what is wrong."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ResultsError(f"not JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
+        found = data.get("schema_version") if isinstance(data, dict) else None
+        raise ResultsError(
+            f"not riskaudit results of schema version {SCHEMA_VERSION} (found {found!r}); "
+            "write them with `riskaudit scan --format json`"
+        )
+    try:
+        return _build(ScanResult, data)
+    except (TypeError, ValueError, KeyError) as exc:
+        raise ResultsError(f"malformed results: {exc}") from None
+
+
+def _build(kind: Any, data: Any) -> Any:
+    """Rebuild a value of a type from its JSON form."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        return None if data is None else _build(options[0], data)
+    if origin is tuple:
+        item = typing.get_args(kind)[0]
+        return tuple(_build(item, value) for value in _expect(data, list))
+    if origin in (Mapping, dict) or kind is Mapping:
+        _, item = typing.get_args(kind)
+        return {str(key): _build(item, value) for key, value in _expect(data, dict).items()}
+    if isinstance(kind, type) and dataclasses.is_dataclass(kind):
+        hints = typing.get_type_hints(kind)
+        fields = _expect(data, dict)
+        return kind(**{f.name: _build(hints[f.name], fields[f.name]) for f in dataclasses.fields(kind) if f.name in fields})
+    if isinstance(kind, type) and issubclass(kind, enum.Enum):
+        return kind(data)
+    if kind is float:
+        return float(_expect(data, int | float))
+    if kind in (int, str, bool):
+        return _expect(data, kind)
+    raise TypeError(f"cannot rebuild {kind!r}")
+
+
+def _expect(data: Any, kind: Any) -> Any:
+    """The value if it has the expected JSON type, else a TypeError naming both."""
+    if not isinstance(data, kind) or (kind is int and isinstance(data, bool)):
+        raise TypeError(f"expected {kind}, found {type(data).__name__}")
+    return data

@@ -1,0 +1,234 @@
+"""Reading the target's source once: text, syntax tree, symbols and hasattr guards per file."""
+
+from __future__ import annotations
+
+import ast
+import io
+import tokenize
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from riskaudit.models import ExcerptLine
+
+
+@dataclass(frozen=True)
+class Symbol:
+    """A function, method or class and the lines it spans."""
+
+    qualname: str
+    """Dotted name inside its module, e.g. ``BaseRepository.delete``."""
+    kind: str
+    """``function``, ``method`` or ``class``."""
+    start: int
+    """First line (the ``def``/``class`` line, after decorators)."""
+    end: int
+    """Last line."""
+
+
+@dataclass(frozen=True)
+class HasattrGuard:
+    """A region of code that only runs when ``hasattr(obj, attr)`` held."""
+
+    obj: str
+    """Source text of the object expression, e.g. ``self.model``."""
+    attr: str
+    """The attribute name checked."""
+    start: int
+    """First guarded line."""
+    end: int
+    """Last guarded line."""
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file's text and what riskaudit derives from its syntax tree."""
+
+    path: str
+    """Target-relative POSIX path."""
+    lines: tuple[str, ...]
+    """Decoded lines without line endings."""
+    parse_error: str
+    """Why the file could not be parsed; empty when it parsed."""
+    symbols: tuple[Symbol, ...]
+    """Functions, methods and classes, outermost first."""
+    guards: tuple[HasattrGuard, ...]
+    """hasattr-guarded regions."""
+    classes: frozenset[str]
+    """Names of classes defined in this file."""
+
+    @property
+    def text(self) -> str:
+        """The whole decoded text."""
+        return "\n".join(self.lines)
+
+    def enclosing(self, line: int) -> Symbol | None:
+        """The innermost function/method/class spanning the line."""
+        best: Symbol | None = None
+        for symbol in self.symbols:
+            if symbol.start <= line <= symbol.end and (best is None or symbol.start >= best.start):
+                best = symbol
+        return best
+
+    def excerpt(self, line: int, context: int = 3) -> tuple[ExcerptLine, ...]:
+        """The line and ``context`` lines either side."""
+        if not 1 <= line <= len(self.lines):
+            return ()
+        first, last = max(1, line - context), min(len(self.lines), line + context)
+        return tuple(
+            ExcerptLine(number, self.lines[number - 1], number == line) for number in range(first, last + 1)
+        )
+
+
+def decode_source(data: bytes) -> str:
+    """Decode Python source honouring its encoding cookie and BOM; bad bytes are replaced."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError:
+        encoding = "utf-8"
+    try:
+        text = data.decode(encoding, errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    return text.removeprefix("\ufeff")
+
+
+def read_source(root: Path, path: str) -> SourceFile:
+    """Read and analyse one file; unreadable or unparsable files are kept with the reason."""
+    try:
+        data = (root / path).read_bytes()
+    except OSError as exc:
+        return SourceFile(path, (), f"cannot read: {exc.strerror or exc}", (), (), frozenset())
+    text = decode_source(data)
+    lines = tuple(text.splitlines())
+    try:
+        tree = ast.parse(text.replace("\x00", ""), filename=path)
+    except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
+        return SourceFile(path, lines, f"does not parse: {exc}", (), (), frozenset())
+    collector = _TreeFacts()
+    collector.visit(tree)
+    return SourceFile(
+        path,
+        lines,
+        "",
+        tuple(collector.symbols),
+        tuple(collector.guards),
+        frozenset(collector.classes),
+    )
+
+
+@dataclass(frozen=True)
+class SourceIndex:
+    """Every analysed file of the target, by path."""
+
+    files: Mapping[str, SourceFile]
+    """Files by target-relative path."""
+
+    @property
+    def project_classes(self) -> frozenset[str]:
+        """Names of every class defined anywhere in the project."""
+        return frozenset().union(*(f.classes for f in self.files.values()))
+
+    def get(self, path: str | None) -> SourceFile | None:
+        """The file at a path, or None when it was not analysed."""
+        return None if path is None else self.files.get(path)
+
+
+def build_index(root: Path, paths: Iterable[str]) -> SourceIndex:
+    """Read every path once."""
+    return SourceIndex({path: read_source(root, path) for path in paths})
+
+
+class _TreeFacts(ast.NodeVisitor):
+    """Collects symbols, classes and hasattr guards in one walk."""
+
+    def __init__(self) -> None:
+        self.symbols: list[Symbol] = []
+        self.guards: list[HasattrGuard] = []
+        self.classes: set[str] = set()
+        self._stack: list[tuple[str, str]] = []
+
+    def _symbol(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, kind: str) -> None:
+        qualname = ".".join([name for name, _ in self._stack] + [node.name])
+        end = node.end_lineno or node.lineno
+        self.symbols.append(Symbol(qualname, kind, node.lineno, end))
+        self._stack.append((node.name, kind))
+        self.generic_visit(node)
+        self._stack.pop()
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self.classes.add(node.name)
+        self._symbol(node, "class")
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._function(node)
+
+    def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        in_class = bool(self._stack) and self._stack[-1][1] == "class"
+        self._symbol(node, "method" if in_class else "function")
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for _, value in ast.iter_fields(node):
+            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
+                self._early_exits(value)
+        super().generic_visit(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        body_checks, else_checks = _hasattr_checks(node.test)
+        self._add(body_checks, node.body)
+        self._add(else_checks, node.orelse)
+        self.generic_visit(node)
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        body_checks, else_checks = _hasattr_checks(node.test)
+        self._add(body_checks, [node.body])
+        self._add(else_checks, [node.orelse])
+        self.generic_visit(node)
+
+    def _early_exits(self, block: list[ast.stmt]) -> None:
+        """``if not hasattr(x, "a"): return`` guards the rest of the block."""
+        for index, stmt in enumerate(block[:-1]):
+            if isinstance(stmt, ast.If) and not stmt.orelse and _exits(stmt.body):
+                _, else_checks = _hasattr_checks(stmt.test)
+                self._add(else_checks, block[index + 1 :])
+
+    def _add(self, checks: list[tuple[str, str]], region: Sequence[ast.stmt | ast.expr]) -> None:
+        if not region:
+            return
+        start = region[0].lineno
+        end = max((n.end_lineno or n.lineno) for n in region)
+        self.guards.extend(HasattrGuard(obj, attr, start, end) for obj, attr in checks)
+
+
+def _exits(body: list[ast.stmt]) -> bool:
+    """Whether a block always leaves its enclosing block (return, raise, continue, break)."""
+    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise | ast.Continue | ast.Break)
+
+
+def _hasattr_checks(test: ast.expr) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The ``(object source, attribute)`` hasattr facts a condition guarantees.
+
+    Returns the facts that hold in the true branch and those that hold in the false branch:
+    ``hasattr(x, "a") and ...`` guards the body, ``not hasattr(x, "a") or ...`` the else branch.
+    """
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        body_checks, else_checks = _hasattr_checks(test.operand)
+        return else_checks, body_checks
+    if isinstance(test, ast.BoolOp):
+        parts = [_hasattr_checks(value) for value in test.values]
+        if isinstance(test.op, ast.And):
+            return [c for body, _ in parts for c in body], []
+        return [], [c for _, orelse in parts for c in orelse]
+    if (
+        isinstance(test, ast.Call)
+        and isinstance(test.func, ast.Name)
+        and test.func.id == "hasattr"
+        and len(test.args) == 2
+        and isinstance(test.args[1], ast.Constant)
+        and isinstance(test.args[1].value, str)
+    ):
+        return [(ast.unparse(test.args[0]), test.args[1].value)], []
+    return [], []

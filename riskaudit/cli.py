@@ -11,7 +11,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.markup import escape
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from riskaudit import __version__
@@ -23,7 +24,7 @@ from riskaudit.options import ScanOptions
 from riskaudit.ranking import FORMULA
 from riskaudit.report.render import EXTENSIONS, render
 from riskaudit.results import ScanResult
-from riskaudit.scan import scan as run_scan
+from riskaudit.scan import prepare, scan_target
 from riskaudit.serialise import loads
 
 app = typer.Typer(
@@ -38,7 +39,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
@@ -64,7 +65,7 @@ class _RichProgress:
 
     def __init__(self, progress: Progress) -> None:
         self._progress = progress
-        self._tasks: dict[str, int] = {}
+        self._tasks: dict[str, TaskID] = {}
 
     def started(self, tool: str) -> None:
         """Add a line for the tool."""
@@ -77,13 +78,13 @@ class _RichProgress:
         self._progress.update(
             self._tasks[run.name],
             completed=1,
-            description=f"{run.name}: [{style}]{run.status.value}[/] ({detail[:90]})",
+            description=f"{run.name}: [{style}]{run.status.value}[/] ({escape(detail[:90])})",
         )
 
 
 def _fail(message: str, code: int = EXIT_INCOMPLETE) -> typer.Exit:
     """Print a one-line error and return the exit to raise."""
-    err.print(f"[bold red]riskaudit: error:[/] {message}", markup=True, highlight=False)
+    err.print(f"[bold red]riskaudit: error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -128,7 +129,7 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
     for run in result.runs:
         if run.status is not ToolStatus.OK:
             style = "bold red" if run.status is ToolStatus.FAILED else "yellow"
-            err.print(f"[{style}]{run.name} {run.status.value}:[/] {run.reason}", highlight=False)
+            err.print(f"[{style}]{run.name} {run.status.value}:[/] {escape(run.reason)}", highlight=False)
     counts = {s: sum(f.severity is s for f in result.findings) for s in Severity}
     line = "  ".join(f"[{SEVERITY_STYLE[s.value]}]{s.value} {n}[/]" for s, n in counts.items())
     err.print(f"Findings: {line}", highlight=False)
@@ -141,8 +142,8 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
                 f"{finding.risk:g}",
                 f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/]",
                 finding.rule_id,
-                finding.location,
-                finding.message[:100],
+                escape(finding.location),
+                escape(finding.message[:100]),
             )
         err.print(table)
     if result.incomplete:
@@ -192,10 +193,12 @@ def scan(
     )
     try:
         _check_selection(catalogue, options)
+        target = prepare(path, options)
+        err.print(f"Scanning {len(target.files)} Python files in {escape(str(path))} with {escape(target.python)}")
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False
         ) as bar:
-            result = run_scan(path, options, catalogue, _RichProgress(bar))
+            result = scan_target(target, path, options, catalogue, _RichProgress(bar))
     except RiskauditError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
@@ -249,7 +252,10 @@ def rules() -> None:
         doc = rule.doc
         maps = ", ".join(sorted({f"{m.tool}:{m.code or '*'}" for m in rule.mappings}))
         style = SEVERITY_STYLE[doc.severity.value]
-        table.add_row(doc.id, f"[{style}]{doc.severity.value}[/]", doc.confidence.value, doc.category, doc.slug, doc.title, maps)
+        table.add_row(
+            doc.id, f"[{style}]{doc.severity.value}[/]", doc.confidence.value, doc.category, doc.slug,
+            escape(doc.title), escape(maps),
+        )
     Console().print(table)
 
 
@@ -265,9 +271,11 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id (RA101) or slug (m
         raise _fail(f"{rule}: no such rule; see `riskaudit rules`")
     doc = found.doc
     out = Console()
-    out.print(f"[bold]{doc.id} {doc.slug}[/]: {doc.title}")
+    out.print(f"[bold]{doc.id} {doc.slug}[/]: {escape(doc.title)}")
     out.print(f"severity {doc.severity.value}, confidence {doc.confidence.value}, category {doc.category}")
-    out.print(f"\n[bold]Problem[/]\n{doc.problem}\n\n[bold]Risk[/]\n{doc.risk}\n\n[bold]Recommendation[/]\n{doc.recommendation}")
+    for heading, body in (("Problem", doc.problem), ("Risk", doc.risk), ("Recommendation", doc.recommendation)):
+        out.print(f"\n[bold]{heading}[/]")
+        out.print(body, markup=False, highlight=False)
     out.print("\n[bold]Example[/]")
     out.print(doc.example, markup=False, highlight=False)
     out.print("\n[bold]Reported for[/]")

@@ -32,6 +32,8 @@ SKIPPED_DIRS = frozenset(
     }
 )
 _TEST_DIRS = frozenset({"test", "tests", "testing"})
+PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
+"""A folder below the root holding one of these is a separate project, scanned on its own."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,8 @@ class Target:
     """Absolute path of the project root."""
     files: tuple[SourceFile, ...]
     """Python files, sorted by path."""
+    nested_projects: tuple[str, ...]
+    """Folders below the root that are projects of their own and were not scanned."""
     python: str
     """The interpreter the target runs with."""
     python_origin: str
@@ -72,18 +76,26 @@ def is_test_path(path: str) -> bool:
     return any(part in _TEST_DIRS for part in pure.parts[:-1])
 
 
-def discover_files(root: Path) -> tuple[SourceFile, ...]:
-    """Regular ``*.py`` files below root, skipping VCS, caches, build output and virtualenvs."""
+def discover_files(root: Path) -> tuple[tuple[SourceFile, ...], tuple[str, ...]]:
+    """Regular ``*.py`` files below root and the nested projects left out.
+
+    Skips VCS folders, caches, build output, virtualenvs and folders that are projects of
+    their own (they have their own config and are scanned separately).
+    """
     found: list[SourceFile] = []
+    nested: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
-        dirnames[:] = sorted(
-            d
-            for d in dirnames
-            if d not in SKIPPED_DIRS
-            and not d.endswith(".egg-info")
-            and not (here / d / "pyvenv.cfg").exists()
-        )
+        kept = []
+        for name in sorted(dirnames):
+            folder = here / name
+            if name in SKIPPED_DIRS or name.endswith(".egg-info") or (folder / "pyvenv.cfg").exists():
+                continue
+            if any((folder / marker).is_file() for marker in PROJECT_MARKERS):
+                nested.append(folder.relative_to(root).as_posix())
+                continue
+            kept.append(name)
+        dirnames[:] = kept
         for name in filenames:
             if not name.endswith(".py"):
                 continue
@@ -96,7 +108,7 @@ def discover_files(root: Path) -> tuple[SourceFile, ...]:
                 continue
             relative = full.relative_to(root).as_posix()
             found.append(SourceFile(path=relative, is_test=is_test_path(relative)))
-    return tuple(sorted(found, key=lambda f: f.path))
+    return tuple(sorted(found, key=lambda f: f.path)), tuple(sorted(nested))
 
 
 def find_python(root: Path, explicit: str | None) -> tuple[str, str]:
@@ -129,4 +141,5 @@ def load_target(path: Path, python: str | None) -> Target:
         raise TargetError(f"{path}: not a directory; pass the project's root folder")
     root = path.resolve()
     interpreter, origin = find_python(root, python)
-    return Target(root=root, files=discover_files(root), python=interpreter, python_origin=origin)
+    files, nested = discover_files(root)
+    return Target(root=root, files=files, nested_projects=nested, python=interpreter, python_origin=origin)

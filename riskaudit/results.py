@@ -36,6 +36,8 @@ class ScanMeta:
     """Source lines read."""
     fail_on: str
     """The gate threshold: a severity or ``none``."""
+    nested_projects: tuple[str, ...] = ()
+    """Folders below the target that are projects of their own and were not scanned."""
 
 
 @dataclass(frozen=True)

@@ -70,12 +70,27 @@ def git_commit(root: Path) -> str:
     return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
-def scan(path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None) -> ScanResult:
-    """Run a complete scan of the project at path; raises TargetError when there is nothing to scan."""
-    listener = progress or _Silent()
+def prepare(path: Path, options: ScanOptions) -> Target:
+    """The target at path with its files and interpreter; raises TargetError when there is nothing to scan."""
     target = load_target(path, options.python)
     if not target.files:
-        raise TargetError(f"{path}: no Python files found; nothing to analyse")
+        nested = f" (nested projects, scan them separately: {', '.join(target.nested_projects)})"
+        raise TargetError(
+            f"{path}: no Python files found; nothing to analyse{nested if target.nested_projects else ''}"
+        )
+    return target
+
+
+def scan(path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None) -> ScanResult:
+    """Run a complete scan of the project at path; raises TargetError when there is nothing to scan."""
+    return scan_target(prepare(path, options), path, options, catalogue, progress)
+
+
+def scan_target(
+    target: Target, path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None
+) -> ScanResult:
+    """Run the collectors on a prepared target, then map and rank their findings."""
+    listener = progress or _Silent()
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="riskaudit") as pool:
         futures: dict[str, Future[ToolRun]] = {}
         for name, job in (
@@ -138,5 +153,6 @@ def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanM
         test_files=sum(f.is_test for f in target.files),
         lines=lines,
         fail_on=options.fail_on,
+        nested_projects=target.nested_projects,
     )
 

@@ -47,9 +47,12 @@ def loads(text: str) -> ScanResult:
             "write them with `riskaudit scan --format json`"
         )
     try:
-        return _build(ScanResult, data)
+        result = _build(ScanResult, data)
     except (TypeError, ValueError, KeyError) as exc:
         raise ResultsError(f"malformed results: {exc}") from None
+    if not isinstance(result, ScanResult):
+        raise ResultsError("malformed results: not a scan result")
+    return result
 
 
 def _build(kind: Any, data: Any) -> Any:

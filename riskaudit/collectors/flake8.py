@@ -67,7 +67,7 @@ def collect(target: Target, timeout: float) -> ToolRun:
     )
     if result.returncode != 0:
         reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
-        return replace(run, status=ToolStatus.FAILED, reason=f"flake8 did not complete: {reason}")
+        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
     try:
         findings = parse_output(result.stdout, target.root)
     except Flake8OutputError as exc:

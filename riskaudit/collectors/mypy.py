@@ -124,6 +124,18 @@ def build_command(python: str, target: Target, use_json: bool, files: Iterable[s
     return command
 
 
+def _explain_failure(stdout: str, stderr: str, use_json: bool, root: Path) -> str:
+    """Why mypy stopped: its own messages when it printed any, else the tail of its output."""
+    try:
+        text = f"{stdout}\n{stderr}"
+        messages = parse_json_output(text, root) if use_json else parse_text_output(text, root)
+    except MypyOutputError:
+        messages = ()
+    if messages:
+        return "; ".join(f"{m.path}:{m.line}: {m.message}" for m in messages[:3])
+    return tail(stderr or stdout) or "no output"
+
+
 def collect(target: Target, timeout: float) -> ToolRun:
     """Run mypy on the target and return its findings, or why it could not run."""
     python, origin = pick_interpreter(target.python, "mypy")
@@ -148,8 +160,8 @@ def collect(target: Target, timeout: float) -> ToolRun:
         duration=result.duration,
     )
     if result.returncode not in (0, 1):
-        reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
-        return replace(run, status=ToolStatus.FAILED, reason=f"mypy did not complete: {reason}")
+        reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, target.root)
+        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
     try:
         if use_json:
             findings = parse_json_output(result.stdout, target.root)

@@ -294,7 +294,7 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id (RA101) or slug (m
 def main(
     version: Annotated[bool, typer.Option("--version", help="Show riskaudit's version and exit.")] = False,
 ) -> None:
-    """riskaudit command group."""
+    """Show the version, or run one of the commands."""
     if version:
         Console().print(f"riskaudit {__version__}")
         raise typer.Exit(0)

@@ -11,6 +11,7 @@ from riskaudit.facts import facts_for
 from riskaudit.layers import Layer, layer_of
 from riskaudit.models import (
     CoverageData,
+    ExcerptLine,
     Finding,
     FunctionComplexity,
     RawFinding,
@@ -84,9 +85,13 @@ class _Exposure:
 def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawFinding], where: _Exposure) -> Finding:
     """One scored finding from the raw findings that agree on it."""
     source = where.index.get(path)
-    symbol = source.enclosing(line) if source and line else None
-    function = innermost_function(where.functions.get(path or "", ()), line) if line else None
-    show_excerpt = source is not None and line is not None and rule.doc.severity.at_least(EXCERPT_MIN_SEVERITY)
+    symbol = function = None
+    excerpt: tuple[ExcerptLine, ...] = ()
+    if source is not None and line is not None:
+        symbol = source.enclosing(line)
+        function = innermost_function(where.functions.get(source.path, ()), line)
+        if rule.doc.severity.at_least(EXCERPT_MIN_SEVERITY):
+            excerpt = source.excerpt(line)
     finding = Finding(
         rule_id=rule.id,
         severity=rule.doc.severity,
@@ -95,10 +100,10 @@ def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawF
         message=raws[0].message,
         sources=tuple(sorted({f"{raw.tool}:{raw.code}" for raw in raws})),
         symbol=symbol.qualname if symbol else "",
-        coverage=where.coverage.get(path or ""),
+        coverage=where.coverage.get(path) if path else None,
         complexity=function.complexity if function else None,
         critical_layer=path is not None and layer_of(path, where.layers) is not None,
-        excerpt=source.excerpt(line) if show_excerpt and source and line else (),
+        excerpt=excerpt,
     )
     return score(finding, rule.doc.confidence)
 

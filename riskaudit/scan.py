@@ -31,10 +31,10 @@ class Progress(Protocol):
     """Receives progress while a scan runs; the CLI shows it, tests can record it."""
 
     def started(self, tool: str) -> None:
-        """A collector started."""
+        """Note that a collector started."""
 
     def finished(self, run: ToolRun) -> None:
-        """A collector finished (whatever its status)."""
+        """Note that a collector ended, whatever its status."""
 
 
 class _Silent:
@@ -155,4 +155,3 @@ def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanM
         fail_on=options.fail_on,
         nested_projects=target.nested_projects,
     )
-

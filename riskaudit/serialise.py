@@ -38,7 +38,7 @@ def loads(text: str) -> ScanResult:
     """A result back from JSON; raises ResultsError saying what is wrong."""
     try:
         data = json.loads(text)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
         raise ResultsError(f"not JSON: {exc}") from None
     if not isinstance(data, dict) or data.get("schema_version") != SCHEMA_VERSION:
         found = data.get("schema_version") if isinstance(data, dict) else None
@@ -47,41 +47,62 @@ def loads(text: str) -> ScanResult:
             "write them with `riskaudit scan --format json`"
         )
     try:
-        result = _build(ScanResult, data)
-    except (TypeError, ValueError, KeyError) as exc:
+        result = _build(ScanResult, data, "results")
+    except (TypeError, ValueError, KeyError, RecursionError) as exc:
         raise ResultsError(f"malformed results: {exc}") from None
     if not isinstance(result, ScanResult):
         raise ResultsError("malformed results: not a scan result")
     return result
 
 
-def _build(kind: Any, data: Any) -> Any:
-    """Rebuild a value of a type from its JSON form."""
+def _build(kind: Any, data: Any, where: str) -> Any:
+    """Rebuild a value of a type from its JSON form; ``where`` names it in errors (``meta.files``)."""
     origin = typing.get_origin(kind)
     if origin in (typing.Union, types.UnionType):
         options = [k for k in typing.get_args(kind) if k is not type(None)]
-        return None if data is None else _build(options[0], data)
+        return None if data is None else _build(options[0], data, where)
     if origin is tuple:
         item = typing.get_args(kind)[0]
-        return tuple(_build(item, value) for value in _expect(data, list))
-    if origin in (Mapping, dict) or kind is Mapping:
+        return tuple(_build(item, value, f"{where}[{i}]") for i, value in enumerate(_expect(data, list, where)))
+    if origin in (Mapping, dict):
         _, item = typing.get_args(kind)
-        return {str(key): _build(item, value) for key, value in _expect(data, dict).items()}
+        return {str(k): _build(item, v, f"{where}.{k}") for k, v in _expect(data, dict, where).items()}
     if isinstance(kind, type) and dataclasses.is_dataclass(kind):
-        hints = typing.get_type_hints(kind)
-        fields = _expect(data, dict)
-        return kind(**{f.name: _build(hints[f.name], fields[f.name]) for f in dataclasses.fields(kind) if f.name in fields})
+        return _build_dataclass(kind, _expect(data, dict, where), where)
+    return _build_scalar(kind, data, where)
+
+
+def _build_dataclass(kind: type[Any], fields: dict[str, Any], where: str) -> Any:
+    """A dataclass from its JSON object; absent fields take their defaults."""
+    hints = typing.get_type_hints(kind)
+    values = {
+        f.name: _build(hints[f.name], fields[f.name], f"{where}.{f.name}")
+        for f in dataclasses.fields(kind)
+        if f.name in fields
+    }
+    try:
+        return kind(**values)
+    except TypeError as exc:
+        raise TypeError(f"{where}: {exc}") from None
+
+
+def _build_scalar(kind: Any, data: Any, where: str) -> Any:
+    """An enum member or a JSON scalar of the expected type."""
     if isinstance(kind, type) and issubclass(kind, enum.Enum):
-        return kind(data)
+        try:
+            return kind(data)
+        except ValueError:
+            raise ValueError(f"{where}: {data!r} is not a valid {kind.__name__}") from None
     if kind is float:
-        return float(_expect(data, int | float))
+        return float(_expect(data, int | float, where))
     if kind in (int, str, bool):
-        return _expect(data, kind)
-    raise TypeError(f"cannot rebuild {kind!r}")
+        return _expect(data, kind, where)
+    raise TypeError(f"{where}: cannot rebuild {kind!r}")
 
 
-def _expect(data: Any, kind: Any) -> Any:
-    """The value if it has the expected JSON type, else a TypeError naming both."""
+def _expect(data: Any, kind: Any, where: str) -> Any:
+    """The value if it has the expected JSON type, else a TypeError naming the field and both types."""
     if not isinstance(data, kind) or (kind is int and isinstance(data, bool)):
-        raise TypeError(f"expected {kind}, found {type(data).__name__}")
+        expected = getattr(kind, "__name__", str(kind))
+        raise TypeError(f"{where}: expected {expected}, found {type(data).__name__}")
     return data

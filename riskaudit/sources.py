@@ -93,6 +93,15 @@ def decode_source(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
+def source_lines(text: str) -> tuple[str, ...]:
+    r"""Split text into lines as Python does: only ``\n``, ``\r\n`` and ``\r`` end a line."""
+    normal = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = normal.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return tuple(lines)
+
+
 def read_source(root: Path, path: str) -> SourceFile:
     """Read and analyse one file; unreadable or unparsable files are kept with the reason."""
     try:
@@ -100,7 +109,7 @@ def read_source(root: Path, path: str) -> SourceFile:
     except OSError as exc:
         return SourceFile(path, (), f"cannot read: {exc.strerror or exc}", (), (), frozenset())
     text = decode_source(data)
-    lines = tuple(text.splitlines())
+    lines = source_lines(text)
     try:
         tree = ast.parse(text.replace("\x00", ""), filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -222,13 +231,15 @@ def _hasattr_checks(test: ast.expr) -> tuple[list[tuple[str, str]], list[tuple[s
         if isinstance(test.op, ast.And):
             return [c for body, _ in parts for c in body], []
         return [], [c for _, orelse in parts for c in orelse]
-    if (
-        isinstance(test, ast.Call)
-        and isinstance(test.func, ast.Name)
-        and test.func.id == "hasattr"
-        and len(test.args) == 2
-        and isinstance(test.args[1], ast.Constant)
-        and isinstance(test.args[1].value, str)
-    ):
-        return [(ast.unparse(test.args[0]), test.args[1].value)], []
-    return [], []
+    call = _hasattr_call(test)
+    return ([call], []) if call else ([], [])
+
+
+def _hasattr_call(node: ast.expr) -> tuple[str, str] | None:
+    """``(object source, attribute)`` when node is ``hasattr(obj, "literal")``."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "hasattr"):
+        return None
+    if len(node.args) != 2 or not isinstance(node.args[1], ast.Constant):
+        return None
+    attr = node.args[1].value
+    return (ast.unparse(node.args[0]), attr) if isinstance(attr, str) else None

@@ -1,0 +1,1 @@
+"""riskaudit's test suite."""

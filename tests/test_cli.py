@@ -64,8 +64,9 @@ def test_broken_mypy_config_is_incomplete_and_exits_2(tmp_path: Path) -> None:
 def test_fail_on_thresholds(asyncapp: Path, tmp_path: Path) -> None:
     never = run_cli("scan", str(asyncapp), "--fail-on", "none", "--format", "json", "--output", str(tmp_path / "a"))
     assert never.returncode == 0
+    out = str(tmp_path / "b")
     only_ann = run_cli(
-        "scan", str(asyncapp), "--select", "RA201", "--fail-on", "low", "--format", "json", "--output", str(tmp_path / "b")
+        "scan", str(asyncapp), "--select", "RA201", "--fail-on", "low", "--format", "json", "--output", out
     )
     assert only_ann.returncode == 1
     data = json.loads((tmp_path / "b").read_text())

@@ -67,6 +67,25 @@ def parse_json_report(text: str, root: Path) -> tuple[list[FileCoverage], float,
         raise CoverageDataError(f"not a coverage.py JSON report ({type(exc).__name__}: {exc})") from None
 
 
+def _xml_line_hits(tree: ElementTree.Element, root: Path) -> dict[str, dict[int, bool]]:
+    """Whether each line of each file was hit, from the <class> elements of a Cobertura report."""
+    sources = [Path(s.text.strip()) for s in tree.iter("source") if s.text and s.text.strip()]
+    hits: dict[str, dict[int, bool]] = {}
+    for cls in tree.iter("class"):
+        filename = cls.get("filename")
+        if not filename:
+            raise CoverageDataError("a <class> element has no filename")
+        absolute = next((base / filename for base in sources if (base / filename).exists()), None)
+        lines = hits.setdefault(relative_posix(str(absolute or filename), root), {})
+        for line in cls.iter("line"):
+            try:
+                number, count = int(line.get("number", "")), int(line.get("hits", ""))
+            except ValueError:
+                raise CoverageDataError(f"bad <line> element in {filename}") from None
+            lines[number] = lines.get(number, False) or count > 0
+    return hits
+
+
 def parse_xml_report(text: str, root: Path) -> tuple[list[FileCoverage], float, str]:
     """Files and totals from a Cobertura ``coverage.xml``."""
     try:
@@ -75,27 +94,9 @@ def parse_xml_report(text: str, root: Path) -> tuple[list[FileCoverage], float, 
         raise CoverageDataError(f"not well-formed XML ({exc})") from None
     if tree.tag != "coverage":
         raise CoverageDataError("not a Cobertura coverage report (root element is not <coverage>)")
-    sources = [Path(s.text.strip()) for s in tree.iter("source") if s.text and s.text.strip()]
-    hits: dict[str, dict[int, bool]] = {}
-    for cls in tree.iter("class"):
-        filename = cls.get("filename")
-        if not filename:
-            raise CoverageDataError("a <class> element has no filename")
-        absolute = next((base / filename for base in sources if (base / filename).exists()), None)
-        name = relative_posix(str(absolute) if absolute else filename, root)
-        lines = hits.setdefault(name, {})
-        for line in cls.iter("line"):
-            try:
-                number, count = int(line.get("number", "")), int(line.get("hits", ""))
-            except ValueError:
-                raise CoverageDataError(f"bad <line> element in {filename}") from None
-            lines[number] = lines.get(number, False) or count > 0
     files = []
-    covered_total = statements_total = 0
-    for name, lines in hits.items():
+    for name, lines in _xml_line_hits(tree, root).items():
         covered = sum(lines.values())
-        covered_total += covered
-        statements_total += len(lines)
         files.append(
             FileCoverage(
                 path=name,
@@ -105,8 +106,22 @@ def parse_xml_report(text: str, root: Path) -> tuple[list[FileCoverage], float, 
                 display=display_percent(covered, len(lines)),
             )
         )
+    covered_total = sum(f.statements - len(f.missing) for f in files)
+    statements_total = sum(f.statements for f in files)
     percent = 100.0 * covered_total / statements_total if statements_total else 100.0
     return files, percent, display_percent(covered_total, statements_total)
+
+
+def scanned_path(data_path: str, known: Collection[str]) -> str | None:
+    """The scanned file a data path stands for: itself, or the one scanned path it ends with."""
+    if data_path in known:
+        return data_path
+    tails = [p for p in known if data_path.endswith("/" + p)]
+    if not tails:
+        return None
+    depth = max(len(PurePosixPath(p).parts) for p in tails)
+    best = [p for p in tails if len(PurePosixPath(p).parts) == depth]
+    return best[0] if len(best) == 1 else None
 
 
 def match_paths(
@@ -114,21 +129,28 @@ def match_paths(
 ) -> tuple[tuple[FileCoverage, ...], tuple[str, ...]]:
     """Map data paths onto scanned files; paths from another checkout match by their longest tail.
 
-    Returns the matched files (renamed to the scanned path) and the data paths that matched nothing.
+    An exact path beats tail matches; data paths that match nothing, or that compete for the
+    same scanned file, are returned as unmatched rather than guessed.
+    Returns the matched files (renamed to the scanned path) and the unmatched data paths.
     """
-    matched: dict[str, FileCoverage] = {}
+    by_target: dict[str, list[FileCoverage]] = {}
     unmatched: list[str] = []
     for entry in files:
-        if entry.path in known:
-            matched[entry.path] = entry
-            continue
-        tails = [p for p in known if entry.path.endswith("/" + p)]
-        best = max(tails, key=lambda p: len(PurePosixPath(p).parts), default=None)
-        if best is not None and sum(len(PurePosixPath(p).parts) == len(PurePosixPath(best).parts) for p in tails) == 1:
-            matched.setdefault(best, replace(entry, path=best))
-        else:
+        target = scanned_path(entry.path, known)
+        if target is None:
             unmatched.append(entry.path)
-    return tuple(sorted(matched.values(), key=lambda f: f.path)), tuple(sorted(unmatched))
+        else:
+            by_target.setdefault(target, []).append(entry)
+    matched: list[FileCoverage] = []
+    for target, entries in by_target.items():
+        exact = [e for e in entries if e.path == target]
+        chosen = exact or entries
+        if len(chosen) == 1:
+            matched.append(replace(chosen[0], path=target))
+            unmatched.extend(e.path for e in entries if e is not chosen[0])
+        else:
+            unmatched.extend(e.path for e in entries)
+    return tuple(sorted(matched, key=lambda f: f.path)), tuple(sorted(unmatched))
 
 
 def coverage_findings(

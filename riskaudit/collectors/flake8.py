@@ -6,7 +6,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from riskaudit.collectors.paths import relative_posix
-from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
+from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail, tool_version
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
@@ -46,11 +46,9 @@ def collect(target: Target, timeout: float) -> ToolRun:
     """Run flake8 on the target's files and return its findings, or why it could not run."""
     python, origin = pick_interpreter(target.python, "flake8")
     executable = f"{python} -m flake8 ({origin})"
-    probe = run_process([python, "-m", "flake8", "--version"], cwd=target.root, timeout=120)
-    if probe.returncode != 0:
-        reason = probe.error or tail(probe.stderr or probe.stdout) or "flake8 --version failed"
-        return ToolRun("flake8", ToolStatus.FAILED, executable=executable, reason=reason)
-    version = " ".join(probe.stdout.split())
+    version, problem = tool_version(python, "flake8", target.root)
+    if problem:
+        return ToolRun("flake8", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [f.path for f in target.files]
     if not files:
         return ToolRun("flake8", ToolStatus.SKIPPED, version, executable, reason="no Python files")

@@ -11,7 +11,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from riskaudit.collectors.paths import relative_posix
-from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
+from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail, tool_version
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
@@ -20,6 +20,8 @@ _TEXT_LINE = re.compile(
     r"(?P<message>.*?)(?:  \[(?P<code>[a-z0-9-]+)\])?$"
 )
 _VERSION = re.compile(r"mypy (\d+)\.(\d+)")
+_PLAIN_NOTE = re.compile(r"^\S.*?: note: ")
+"""A plain-text note mypy prints even in JSON mode (e.g. ``unused section(s)`` from config checks)."""
 
 
 class MypyOutputError(ValueError):
@@ -35,6 +37,12 @@ def parse_json_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError:
+            text = parse_text_output(line, root)
+            if text:
+                findings.extend(text)
+                continue
+            if _PLAIN_NOTE.match(line):
+                continue
             raise MypyOutputError(f"line {number} of mypy's output is not JSON: {line[:120]!r}") from None
         if not isinstance(item, dict) or "file" not in item or "message" not in item:
             raise MypyOutputError(f"line {number} of mypy's output is not a mypy message")
@@ -87,28 +95,45 @@ def supports_json(version: str) -> bool:
     return (int(match[1]), int(match[2])) >= (1, 11)
 
 
+def _pyproject_mypy(path: Path) -> dict[str, object] | None:
+    """The ``[tool.mypy]`` table of a pyproject.toml, or None when it has none or cannot be read."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return None
+    tool = data.get("tool")
+    section = tool.get("mypy") if isinstance(tool, dict) else None
+    return section if isinstance(section, dict) else None
+
+
+def _ini_mypy(path: Path, always: bool) -> configparser.ConfigParser | None:
+    """The parsed ini file when mypy would use it (``always``, or it has a ``[mypy]`` section)."""
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(path, encoding="utf-8")
+    except (configparser.Error, UnicodeDecodeError):
+        return parser if always else None
+    return parser if always or parser.has_section("mypy") else None
+
+
 def config_declares_files(root: Path) -> bool:
-    """Whether the target's mypy config names its own ``files`` (then mypy is run without paths)."""
-    pyproject = root / "pyproject.toml"
-    if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-            data = {}
-        tool = data.get("tool", {})
-        if isinstance(tool, dict) and isinstance(tool.get("mypy"), dict) and "files" in tool["mypy"]:
-            return True
-    for name in ("mypy.ini", ".mypy.ini", "setup.cfg"):
+    """Whether the mypy config in effect names its own ``files`` (then mypy is run without paths).
+
+    Follows mypy's own search order: ``mypy.ini`` and ``.mypy.ini`` (used even without a ``[mypy]``
+    section), then ``pyproject.toml`` with ``[tool.mypy]``, then ``setup.cfg`` with ``[mypy]``.
+    """
+    for name in ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"):
         path = root / name
         if not path.is_file():
             continue
-        parser = configparser.ConfigParser(interpolation=None)
-        try:
-            parser.read(path, encoding="utf-8")
-        except (configparser.Error, UnicodeDecodeError):
+        if name == "pyproject.toml":
+            section = _pyproject_mypy(path)
+            if section is not None:
+                return "files" in section
             continue
-        if parser.has_section("mypy"):
-            return parser.has_option("mypy", "files")
+        parser = _ini_mypy(path, always=name != "setup.cfg")
+        if parser is not None:
+            return parser.has_option("mypy", "files") if parser.has_section("mypy") else False
     return False
 
 
@@ -126,9 +151,9 @@ def build_command(python: str, target: Target, use_json: bool, files: Iterable[s
 
 def _explain_failure(stdout: str, stderr: str, use_json: bool, root: Path) -> str:
     """Why mypy stopped: its own messages when it printed any, else the tail of its output."""
+    parse = parse_json_output if use_json else parse_text_output
     try:
-        text = f"{stdout}\n{stderr}"
-        messages = parse_json_output(text, root) if use_json else parse_text_output(text, root)
+        messages = parse(f"{stdout}\n{stderr}", root)
     except MypyOutputError:
         messages = ()
     if messages:
@@ -140,11 +165,9 @@ def collect(target: Target, timeout: float) -> ToolRun:
     """Run mypy on the target and return its findings, or why it could not run."""
     python, origin = pick_interpreter(target.python, "mypy")
     executable = f"{python} -m mypy ({origin})"
-    probe = run_process([python, "-m", "mypy", "--version"], cwd=target.root, timeout=120)
-    if probe.returncode != 0:
-        reason = probe.error or tail(probe.stderr or probe.stdout) or "mypy --version failed"
-        return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=reason)
-    version = probe.stdout.strip()
+    version, problem = tool_version(python, "mypy", target.root)
+    if problem:
+        return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [f.path for f in target.files]
     if not files and not config_declares_files(target.root):
         return ToolRun("mypy", ToolStatus.SKIPPED, version, executable, reason="no Python files")
@@ -162,11 +185,9 @@ def collect(target: Target, timeout: float) -> ToolRun:
     if result.returncode not in (0, 1):
         reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, target.root)
         return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
+    parse = parse_json_output if use_json else parse_text_output
     try:
-        if use_json:
-            findings = parse_json_output(result.stdout, target.root)
-        else:
-            findings = parse_text_output(result.stdout, target.root)
+        findings = parse(result.stdout, target.root)
     except MypyOutputError as exc:
         return replace(run, status=ToolStatus.FAILED, reason=str(exc))
     if result.returncode == 1 and not findings:

@@ -108,3 +108,11 @@ def display_command(command: Sequence[str], files: Sequence[str]) -> tuple[str, 
     if count and list(command[-count:]) == list(files):
         return (*command[:-count], f"<{count} files>")
     return tuple(command)
+
+
+def tool_version(python: str, module: str, cwd: Path) -> tuple[str, str]:
+    """``(version, "")`` from ``python -m module --version``, or ``("", reason)`` when it cannot run."""
+    probe = run_process([python, "-m", module, "--version"], cwd=cwd, timeout=120)
+    if probe.returncode != 0:
+        return "", probe.error or tail(probe.stderr or probe.stdout) or f"{module} --version failed"
+    return " ".join(probe.stdout.split()), ""

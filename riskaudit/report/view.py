@@ -187,7 +187,8 @@ def _verdict(result: ScanResult, by_severity: Counter[Severity]) -> tuple[str, s
     for run in result.incomplete:
         reasons.append(f"{run.name} did not complete: {run.reason}")
     top_rules = Counter(f.rule_id for f in result.findings if f.severity.at_least(Severity.HIGH))
-    for rule_id, count in sorted(top_rules.items(), key=lambda kv: (result.rules[kv[0]].severity.rank, -kv[1]))[:4]:
+    ordered = sorted(top_rules.items(), key=lambda kv: (result.rules[kv[0]].severity.rank, -kv[1]))
+    for rule_id, count in ordered[:4]:
         rule = result.rules[rule_id]
         reasons.append(f"{count} x {rule.title} ({rule.severity.value}, {rule_id})")
     coverage = result.run("coverage")
@@ -195,12 +196,15 @@ def _verdict(result: ScanResult, by_severity: Counter[Severity]) -> tuple[str, s
         reasons.append("test coverage was not measured: the tests' reach is unknown")
     if result.incomplete:
         names = ", ".join(run.name for run in result.incomplete)
-        return "INCOMPLETE", f"The analysis is INCOMPLETE ({names} failed): this report cannot clear the code.", tuple(reasons)
+        headline = f"The analysis is INCOMPLETE ({names} failed): this report cannot clear the code."
+        return "INCOMPLETE", headline, tuple(reasons)
     if by_severity[Severity.CRITICAL]:
-        headline = f"Not ready for production: {by_severity[Severity.CRITICAL]} critical finding(s) must be fixed first."
+        count = by_severity[Severity.CRITICAL]
+        headline = f"Not ready for production: {count} critical finding(s) must be fixed first."
         return "NOT READY", headline, tuple(reasons)
     if by_severity[Severity.HIGH]:
-        headline = f"Ready with reservations: no critical findings, but {by_severity[Severity.HIGH]} high-risk finding(s)."
+        count = by_severity[Severity.HIGH]
+        headline = f"Ready with reservations: no critical findings, but {count} high-risk finding(s)."
         return "READY WITH RESERVATIONS", headline, tuple(reasons)
     return "READY", "Ready: no critical or high-risk findings.", tuple(reasons)
 
@@ -209,9 +213,11 @@ def _conclusion(status: str, result: ScanResult, untested: str) -> str:
     """The closing paragraph."""
     sentences = []
     if status == "INCOMPLETE":
-        sentences.append("Part of the analysis did not run, so the absence of findings from those tools means nothing.")
+        sentences.append("Part of the analysis did not run: the absence of findings from those tools means nothing.")
     if result.coverage is not None and untested:
-        sentences.append(f"{untested} of the critical-layer code (data access, persistence, auth) is never executed by the tests.")
+        sentences.append(
+            f"{untested} of the critical-layer code (data access, persistence, auth) is never executed by the tests."
+        )
     elif result.coverage is None:
         sentences.append("Without coverage data, passing tests say nothing about which code they exercise.")
     critical = sum(f.severity is Severity.CRITICAL for f in result.findings)
@@ -236,7 +242,11 @@ def build_view(result: ScanResult) -> ReportView:
         gate = f"FAILED (exit 1): {len(failing)} finding(s) at or above --fail-on {result.meta.fail_on}"
     else:
         gate = f"PASSED (exit 0): nothing at or above --fail-on {result.meta.fail_on}"
-    runtime = [f for f in result.findings if any(s.startswith("mypy:") for s in f.sources) and f.severity.at_least(Severity.MEDIUM)]
+    runtime = [
+        f
+        for f in result.findings
+        if any(s.startswith("mypy:") for s in f.sources) and f.severity.at_least(Severity.MEDIUM)
+    ]
     rows, untested = _coverage_rows(result)
     return ReportView(
         result=result,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from riskaudit.catalogue import load_catalogue
-from tests.conftest import copy_fixture, run_cli
+from support import copy_fixture, run_cli
 
 PINNED = {"SOURCE_DATE_EPOCH": "1767225600"}
 

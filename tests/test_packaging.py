@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, copy_fixture, run_cli
+from support import REPO, copy_fixture, run_cli
 
 
 @pytest.fixture(scope="module")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.conftest import REPO
+from support import REPO
 
 
 def _commands(text: str) -> list[str]:

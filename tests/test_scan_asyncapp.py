@@ -14,7 +14,7 @@ from riskaudit.models import Severity, ToolStatus
 from riskaudit.report.render import render_markdown
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps, loads
-from tests.conftest import marker_lines
+from support import marker_lines
 
 # (marker in the fixture, file, rule the finding must map onto, tool source)
 PLANTED = [

@@ -1,1 +1,0 @@
-"""riskaudit's test suite."""

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
+from riskaudit.detectors.base import Detector
 from riskaudit.errors import CatalogueError
 from riskaudit.models import Confidence, RuleDoc, Severity
 
@@ -20,8 +21,8 @@ CATEGORIES = (
     "concurrency",
     "maintainability",
 )
-TOOLS = ("mypy", "flake8", "radon", "coverage")
-FACTS = ("hasattr-guard", "third-party-type")
+TOOLS = ("mypy", "flake8", "radon", "coverage", "riskaudit")
+FACTS = ("hasattr-guard", "third-party-type", "sqlalchemy-expression")
 
 _RULE_KEYS = {
     "id",
@@ -139,6 +140,13 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     return Catalogue(rules=dict(sorted(rules.items())))
 
 
+def default_catalogue() -> Catalogue:
+    """The packaged rule files plus the rules of riskaudit's own detectors."""
+    from riskaudit.detectors import ALL_DETECTORS
+
+    return add_detectors(load_catalogue(), ALL_DETECTORS)
+
+
 def load_rule(path: Path) -> Rule:
     """Parse and validate one rule file."""
     try:
@@ -249,3 +257,37 @@ def select_rules(rule_ids: Iterable[str], select: Iterable[str], ignore: Iterabl
             continue
         kept.add(rule_id)
     return kept
+
+
+def add_detectors(catalogue: Catalogue, detectors: Iterable[type[Detector]]) -> Catalogue:
+    """The catalogue with each detector's rule: its own documented rule, or a mapping onto an existing one.
+
+    Raises CatalogueError naming the detector when its rule id is unknown or clashes with a rule file.
+    """
+    rules = dict(catalogue.rules)
+    for detector in detectors:
+        mapping = RuleMapping(tool="riskaudit", code=detector.CODE, message=None, requires=frozenset())
+        name = f"detector {detector.__module__}.{detector.__qualname__}"
+        if isinstance(detector.RULE, str):
+            if detector.RULE not in rules:
+                raise CatalogueError(f"{name}: feeds rule {detector.RULE}, which no rule file defines")
+            rule = rules[detector.RULE]
+            rules[rule.id] = Rule(doc=rule.doc, mappings=(*rule.mappings, mapping))
+            continue
+        doc = detector.RULE
+        if doc.id in rules:
+            raise CatalogueError(f"{name}: rule id {doc.id} is already defined by a rule file or detector")
+        try:
+            parse_rule(_doc_as_table(doc))
+        except ValueError as exc:
+            raise CatalogueError(f"{name}: {exc}") from None
+        rules[doc.id] = Rule(doc=doc, mappings=(mapping,))
+    return Catalogue(rules=dict(sorted(rules.items())))
+
+
+def _doc_as_table(doc: RuleDoc) -> dict[str, object]:
+    """A rule doc in rule-file form, to validate it with the same checks as a rule file."""
+    table: dict[str, object] = {key: getattr(doc, key) for key in _RULE_KEYS - {"mappings", "severity", "confidence"}}
+    table.update(severity=doc.severity.value, confidence=doc.confidence.value)
+    table["mappings"] = [{"tool": "riskaudit", "code": "x"}]
+    return table

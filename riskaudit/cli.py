@@ -16,7 +16,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from riskaudit import __version__
-from riskaudit.catalogue import Catalogue, load_catalogue
+from riskaudit.catalogue import Catalogue, default_catalogue
 from riskaudit.errors import RiskauditError, UsageError
 from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code
 from riskaudit.models import Severity, ToolRun, ToolStatus
@@ -91,7 +91,7 @@ def _fail(message: str, code: int = EXIT_INCOMPLETE) -> typer.Exit:
 def _catalogue() -> Catalogue:
     """The packaged catalogue, or a one-line error naming the bad rule file."""
     try:
-        return load_catalogue()
+        return default_catalogue()
     except RiskauditError as exc:
         raise _fail(str(exc)) from None
 

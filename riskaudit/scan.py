@@ -16,6 +16,9 @@ from riskaudit.collectors import flake8 as flake8_collector
 from riskaudit.collectors import mypy as mypy_collector
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.collectors.process import run_process
+from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.runner import run_detectors
 from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError
 from riskaudit.mapping import map_findings, rules_used
@@ -24,7 +27,7 @@ from riskaudit.options import ScanOptions
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.sources import build_index
 
-TOOL_ORDER = ("flake8", "mypy", "radon", "coverage")
+TOOL_ORDER = ("flake8", "mypy", "radon", "coverage", "riskaudit")
 
 
 class Progress(Protocol):
@@ -112,9 +115,12 @@ def scan_target(
         index = build_index(target.root, target.source_paths)
         radon_run, functions = radon_collector.collect(index)
         listener.finished(radon_run)
+        listener.started("riskaudit")
+        detectors_run = run_detectors(index, project_facts(index), ALL_DETECTORS)
+        listener.finished(detectors_run)
         coverage_run, coverage = coverage_future.result()
         listener.finished(coverage_run)
-        runs = {"radon": radon_run, "coverage": coverage_run}
+        runs = {"radon": radon_run, "coverage": coverage_run, "riskaudit": detectors_run}
         for name, future in futures.items():
             runs[name] = future.result()
             listener.finished(runs[name])

@@ -56,6 +56,12 @@ class SourceFile:
     """hasattr-guarded regions."""
     classes: frozenset[str]
     """Names of classes defined in this file."""
+    async_functions: frozenset[str] = frozenset()
+    """Names of module-level ``async def`` functions."""
+    async_methods: tuple[tuple[str, frozenset[str]], ...] = ()
+    """``(class name, async method names)`` for each class of the file."""
+    class_bases: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``(class name, base class names)`` for each class of the file (last dotted part of each base)."""
 
     @property
     def text(self) -> str:
@@ -123,6 +129,9 @@ def read_source(root: Path, path: str) -> SourceFile:
         tuple(collector.symbols),
         tuple(collector.guards),
         frozenset(collector.classes),
+        frozenset(collector.async_functions),
+        tuple((name, frozenset(methods)) for name, methods in sorted(collector.async_methods.items())),
+        tuple(sorted(collector.class_bases.items())),
     )
 
 
@@ -155,6 +164,9 @@ class _TreeFacts(ast.NodeVisitor):
         self.symbols: list[Symbol] = []
         self.guards: list[HasattrGuard] = []
         self.classes: set[str] = set()
+        self.async_functions: set[str] = set()
+        self.async_methods: dict[str, set[str]] = {}
+        self.class_bases: dict[str, tuple[str, ...]] = {}
         self._stack: list[tuple[str, str]] = []
 
     def _symbol(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, kind: str) -> None:
@@ -167,12 +179,19 @@ class _TreeFacts(ast.NodeVisitor):
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         self.classes.add(node.name)
+        if not self._stack:
+            self.async_methods.setdefault(node.name, set())
+            self.class_bases[node.name] = tuple(_last_name(base) for base in node.bases if _last_name(base))
         self._symbol(node, "class")
 
     def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
         self._function(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        if not self._stack:
+            self.async_functions.add(node.name)
+        elif len(self._stack) == 1 and self._stack[0][1] == "class":
+            self.async_methods.setdefault(self._stack[0][0], set()).add(node.name)
         self._function(node)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
@@ -210,6 +229,15 @@ class _TreeFacts(ast.NodeVisitor):
         start = region[0].lineno
         end = max((n.end_lineno or n.lineno) for n in region)
         self.guards.extend(HasattrGuard(obj, attr, start, end) for obj, attr in checks)
+
+
+def _last_name(node: ast.expr) -> str:
+    """``Base`` for ``Base``, ``pkg.Base`` or ``Base[T]``; empty for anything else."""
+    if isinstance(node, ast.Subscript):
+        node = node.value
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _exits(body: list[ast.stmt]) -> bool:

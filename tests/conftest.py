@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from support import copy_fixture, run_project_tests
 
-from riskaudit.catalogue import load_catalogue
+from riskaudit.catalogue import default_catalogue
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanResult
 from riskaudit.scan import scan
@@ -45,7 +45,7 @@ def asyncapp(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def asyncapp_result(asyncapp: Path) -> ScanResult:
     """One in-process scan of the async fixture."""
-    return scan(asyncapp, ScanOptions(python=sys.executable), load_catalogue())
+    return scan(asyncapp, ScanOptions(python=sys.executable), default_catalogue())
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from riskaudit.catalogue import load_catalogue
+from riskaudit.catalogue import default_catalogue
 from support import copy_fixture, run_cli
 
 PINNED = {"SOURCE_DATE_EPOCH": "1767225600"}
@@ -138,7 +138,7 @@ def test_render_matches_in_process_rendering(asyncapp_cli: tuple[int, Path, Path
 def test_rules_lists_the_catalogue() -> None:
     result = run_cli("rules")
     assert result.returncode == 0
-    for rule_id in load_catalogue().rules:
+    for rule_id in default_catalogue().rules:
         assert rule_id in result.stdout
 
 
@@ -146,7 +146,7 @@ def test_rules_lists_the_catalogue() -> None:
 def test_explain_shows_problem_risk_and_example(name: str) -> None:
     result = run_cli("explain", name)
     assert result.returncode == 0
-    doc = load_catalogue().get("RA101").doc
+    doc = default_catalogue().get("RA101").doc
     flat = " ".join(result.stdout.split())
     assert " ".join(doc.problem.split())[:60] in flat
     assert "Problem" in result.stdout and "Risk" in result.stdout and "Example" in result.stdout

@@ -43,8 +43,15 @@ def test_planted_defect_is_found_at_its_line(
 
 def test_all_tools_ran(asyncapp_result: ScanResult) -> None:
     statuses = {run.name: run.status for run in asyncapp_result.runs}
-    assert statuses == {name: ToolStatus.OK for name in ("flake8", "mypy", "radon", "coverage")}
+    assert statuses == {name: ToolStatus.OK for name in ("flake8", "mypy", "radon", "coverage", "riskaudit")}
     assert all(run.version for run in asyncapp_result.runs)
+
+
+def test_missing_await_is_one_finding_from_mypy_and_the_detector(asyncapp: Path, asyncapp_result: ScanResult) -> None:
+    (line,) = marker_lines(asyncapp / "app/db/session.py", "missing-await")
+    (finding,) = [f for f in asyncapp_result.findings if f.rule_id == "RA101"]
+    assert finding.line == line
+    assert finding.sources == ("mypy:unused-coroutine", "riskaudit:missing-await")
 
 
 def test_complex_function_and_radon_agree_in_one_finding(asyncapp: Path, asyncapp_result: ScanResult) -> None:

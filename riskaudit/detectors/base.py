@@ -1,0 +1,137 @@
+"""The detector framework: one libcst visitor per detector, its metadata and examples on the class.
+
+In the spirit of Fixit: a detector is a ``BatchableCSTVisitor`` subclass whose class attributes say
+which rule it feeds (``RULE``: the id of a catalogue rule, or a ``RuleDoc`` of its own), the code
+and message of its findings, the libcst metadata it needs, and ``VALID``/``INVALID`` code examples
+that the test suite runs automatically. All detectors run in one traversal per file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+import libcst as cst
+from libcst.metadata import PositionProvider, ProviderT
+
+from riskaudit.models import RawFinding, RuleDoc
+
+TOOL = "riskaudit"
+"""The tool name of detector findings."""
+
+
+@dataclass(frozen=True)
+class Example:
+    """A code example for a detector: the test suite checks the detector against it."""
+
+    code: str
+    """Python source of one module."""
+    path: str = "app/module.py"
+    """Where the example pretends to live (tests and migrations are told apart by path)."""
+    line: int | None = None
+    """For an INVALID example: the line the finding must be on (None: anywhere)."""
+
+
+@dataclass(frozen=True)
+class ProjectFacts:
+    """What every detector may know about the whole project, gathered before the libcst pass."""
+
+    module_of: Mapping[str, str] = field(default_factory=dict)
+    """Dotted module name of each file path."""
+    async_functions: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """Module-level ``async def`` names, by dotted module name."""
+    async_methods: Mapping[str, frozenset[str]] = field(default_factory=dict)
+    """``async def`` method names by class name, inherited project methods included."""
+    classes: frozenset[str] = frozenset()
+    """Every class name defined in the project."""
+    modules: frozenset[str] = frozenset()
+    """Top-level importable names of the project."""
+
+
+@dataclass(frozen=True)
+class FileContext:
+    """The file a detector is looking at."""
+
+    path: str
+    """Target-relative POSIX path."""
+    module: str
+    """Its dotted module name."""
+    is_test: bool
+    """Whether it is test code."""
+    is_migration: bool
+    """Whether it is an Alembic migration (a file in a ``versions/`` folder of a migrations tree)."""
+    project: ProjectFacts
+    """Project-wide facts."""
+
+
+class Detector(cst.BatchableCSTVisitor):
+    """Base class of riskaudit's own detectors."""
+
+    RULE: ClassVar[str | RuleDoc]
+    """The catalogue rule id this detector feeds, or the full documentation of its own rule."""
+    CODE: ClassVar[str]
+    """The code of its raw findings (``riskaudit:<CODE>``)."""
+    MESSAGE: ClassVar[str]
+    """Default message of a finding."""
+    SCOPE: ClassVar[str] = "source"
+    """Which files it looks at: ``source`` (non-test), ``tests``, ``migrations`` or ``all``."""
+    VALID: ClassVar[Sequence[Example | str]] = ()
+    """Code it must stay silent on."""
+    INVALID: ClassVar[Sequence[Example | str]] = ()
+    """Code it must report."""
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider,)
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__()
+        self.context = context
+        self.findings: list[RawFinding] = []
+        self.facts: list[str] = []
+
+    @classmethod
+    def applies_to(cls, context: FileContext) -> bool:
+        """Whether this detector looks at the file at all."""
+        if cls.SCOPE == "all":
+            return True
+        if cls.SCOPE == "tests":
+            return context.is_test
+        if cls.SCOPE == "migrations":
+            return context.is_migration
+        return not context.is_test and not context.is_migration
+
+    @classmethod
+    def rule_id(cls) -> str:
+        """The id of the rule the detector feeds."""
+        return cls.RULE if isinstance(cls.RULE, str) else cls.RULE.id
+
+    @classmethod
+    def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:
+        """Project-level findings from the facts every file recorded (``self.facts``); none by default."""
+        return []
+
+    def report(self, node: cst.CSTNode, message: str | None = None) -> None:
+        """Record a finding at the start of node."""
+        start = self.get_metadata(PositionProvider, node).start
+        self.findings.append(
+            RawFinding(TOOL, self.CODE, message or self.MESSAGE, self.context.path, start.line, start.column + 1)
+        )
+
+
+def dotted_name(node: cst.BaseExpression) -> str:
+    """``a.b.c`` for a Name/Attribute chain; empty for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute):
+        base = dotted_name(node.value)
+        return f"{base}.{node.attr.value}" if base else ""
+    return ""
+
+
+def call_name(node: cst.Call) -> str:
+    """The dotted name of a call's callee (``session.execute`` for ``session.execute(...)``)."""
+    return dotted_name(node.func)
+
+
+def keyword(node: cst.Call, name: str) -> cst.Arg | None:
+    """The keyword argument ``name=`` of a call, if present."""
+    return next((arg for arg in node.args if arg.keyword is not None and arg.keyword.value == name), None)

@@ -1,0 +1,112 @@
+"""Running every detector over the project: one libcst parse and one batched traversal per file."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from importlib.metadata import version
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper
+
+from riskaudit import __version__
+from riskaudit.detectors.base import TOOL, Detector, ProjectFacts
+from riskaudit.detectors.project import file_context
+from riskaudit.models import RawFinding, ToolRun, ToolStatus
+from riskaudit.sources import SourceIndex
+
+PARALLEL_THRESHOLD = 40
+"""Below this many files the detectors run in-process (worker start-up would cost more)."""
+
+
+@dataclass(frozen=True)
+class FileOutcome:
+    """What the detectors found in one file."""
+
+    path: str
+    """The file."""
+    findings: tuple[RawFinding, ...]
+    """Findings of every detector."""
+    facts: tuple[tuple[str, tuple[str, ...]], ...]
+    """``(detector code, facts)`` recorded for project-level summaries."""
+    skipped: str = ""
+    """Why the file was not analysed (it does not parse); empty otherwise."""
+    crashed: str = ""
+    """A detector that raised, and the error; empty otherwise."""
+
+
+def analyse_file(
+    path: str, text: str, project: ProjectFacts, detectors: Sequence[type[Detector]]
+) -> FileOutcome:
+    """Parse one file with libcst and run the applicable detectors over it in one traversal."""
+    context = file_context(path, project)
+    active = [kind(context) for kind in detectors if kind.applies_to(context)]
+    if not active:
+        return FileOutcome(path, (), ())
+    try:
+        wrapper = MetadataWrapper(cst.parse_module(text))
+    except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        return FileOutcome(path, (), (), skipped=first)
+    try:
+        wrapper.visit_batched(active)
+    except RecursionError:
+        return FileOutcome(path, (), (), skipped="too deeply nested for the detectors")
+    except Exception as exc:  # noqa: BLE001 - a detector bug must show, not vanish
+        return FileOutcome(path, (), (), crashed=f"{type(exc).__name__}: {exc}")
+    findings = tuple(f for detector in active for f in detector.findings)
+    facts = tuple((detector.CODE, tuple(detector.facts)) for detector in active if detector.facts)
+    return FileOutcome(path, findings, facts)
+
+
+def _analyse_batch(
+    batch: Sequence[tuple[str, str]], project: ProjectFacts, detectors: Sequence[type[Detector]]
+) -> list[FileOutcome]:
+    """Worker entry point: several files at once, to amortise process hand-over."""
+    return [analyse_file(path, text, project, detectors) for path, text in batch]
+
+
+def _batches(items: Sequence[tuple[str, str]], count: int) -> Iterable[Sequence[tuple[str, str]]]:
+    """Split work into roughly equal batches, several per worker for load balance."""
+    size = max(1, len(items) // (count * 4))
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def run_detectors(
+    index: SourceIndex, project: ProjectFacts, detectors: Sequence[type[Detector]], workers: int | None = None
+) -> ToolRun:
+    """All detectors over all parsable files; project-level summaries at the end."""
+    start = time.monotonic()
+    work = [(path, source.text) for path, source in sorted(index.files.items()) if not source.parse_error]
+    jobs = workers or min(4, os.cpu_count() or 1)
+    if len(work) < PARALLEL_THRESHOLD or jobs < 2:
+        outcomes = _analyse_batch(work, project, detectors)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = [pool.submit(_analyse_batch, batch, project, detectors) for batch in _batches(work, jobs)]
+            outcomes = [outcome for future in futures for outcome in future.result()]
+    findings = [f for outcome in outcomes for f in outcome.findings]
+    facts: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        for code, recorded in outcome.facts:
+            facts.setdefault(code, []).extend(recorded)
+    for kind in detectors:
+        findings.extend(kind.summarize({code: tuple(v) for code, v in facts.items()}, project))
+    crashed = [f"{o.path}: {o.crashed}" for o in outcomes if o.crashed]
+    skipped = [f"{o.path} ({o.skipped})" for o in outcomes if o.skipped]
+    reason = f"not analysed: {', '.join(skipped)}" if skipped else ""
+    if crashed:
+        reason = f"a detector crashed: {'; '.join(crashed[:3])}"
+    return ToolRun(
+        TOOL,
+        ToolStatus.FAILED if crashed else ToolStatus.OK,
+        version=f"riskaudit {__version__} detectors, libcst {version('libcst')}",
+        executable=f"{len(detectors)} detectors, {min(jobs, len(work)) if len(work) >= PARALLEL_THRESHOLD else 1} process(es)",
+        duration=time.monotonic() - start,
+        reason=reason,
+        findings=tuple(findings),
+    )

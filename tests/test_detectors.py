@@ -1,0 +1,71 @@
+"""Every detector against its own VALID and INVALID examples, collected from the classes."""
+
+from __future__ import annotations
+
+import pytest
+
+from riskaudit.catalogue import default_catalogue
+from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.base import Detector, Example
+from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.runner import analyse_file
+from riskaudit.models import RawFinding
+from riskaudit.sources import SourceFile, SourceIndex, read_source
+
+
+def _example(item: Example | str) -> Example:
+    return item if isinstance(item, Example) else Example(item)
+
+
+def _run(detector: type[Detector], example: Example, tmp_path: object) -> list[RawFinding]:
+    """Run one detector on one example, as a one-file project."""
+    from pathlib import Path
+
+    root = Path(str(tmp_path))
+    target = root / example.path
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(example.code, encoding="utf-8")
+    source: SourceFile = read_source(root, example.path)
+    assert not source.parse_error, source.parse_error
+    project = project_facts(SourceIndex({example.path: source}))
+    outcome = analyse_file(example.path, example.code, project, [detector])
+    assert not outcome.crashed and not outcome.skipped, (outcome.crashed, outcome.skipped)
+    findings = list(outcome.findings)
+    findings += detector.summarize({c: f for c, f in outcome.facts}, project)
+    return [f for f in findings if f.code == detector.CODE]
+
+
+VALID = [
+    pytest.param(d, _example(e), id=f"{d.__name__}-valid-{i}") for d in ALL_DETECTORS for i, e in enumerate(d.VALID)
+]
+INVALID = [
+    pytest.param(d, _example(e), id=f"{d.__name__}-invalid-{i}")
+    for d in ALL_DETECTORS
+    for i, e in enumerate(d.INVALID)
+]
+
+
+@pytest.mark.parametrize(("detector", "example"), VALID)
+def test_detector_is_silent_on_valid_code(detector: type[Detector], example: Example, tmp_path: object) -> None:
+    assert _run(detector, example, tmp_path) == []
+
+
+@pytest.mark.parametrize(("detector", "example"), INVALID)
+def test_detector_reports_invalid_code(detector: type[Detector], example: Example, tmp_path: object) -> None:
+    findings = _run(detector, example, tmp_path)
+    assert findings, "no finding"
+    if example.line is not None:
+        assert example.line in {f.line for f in findings}, [f.line for f in findings]
+
+
+@pytest.mark.parametrize("detector", ALL_DETECTORS, ids=lambda d: d.__name__)
+def test_detector_has_examples_and_a_documented_rule(detector: type[Detector]) -> None:
+    assert len(detector.VALID) >= 2 and len(detector.INVALID) >= 1
+    assert detector.__doc__ and detector.MESSAGE and detector.CODE
+    rule = default_catalogue().get(detector.rule_id())
+    assert any(m.tool == "riskaudit" and m.code == detector.CODE for m in rule.mappings)
+
+
+def test_detector_codes_are_unique() -> None:
+    codes = [d.CODE for d in ALL_DETECTORS]
+    assert len(codes) == len(set(codes))

@@ -47,6 +47,7 @@ class Format(str, enum.Enum):
     """Report formats."""
 
     markdown = "markdown"
+    html = "html"
     json = "json"
 
 

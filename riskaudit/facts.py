@@ -15,6 +15,10 @@ _BUILTIN_TYPES = frozenset(
 )
 
 
+SQL_COMPARISON_CODES = frozenset({"E711", "E712"})
+"""pycodestyle's comparisons to None/True/False: the correct idiom inside SQLAlchemy expressions."""
+
+
 def missing_attribute(message: str) -> tuple[str, str] | None:
     """``(owner, attribute)`` from a mypy "X has no attribute" message, or None."""
     match = _MISSING_ATTR.match(message)
@@ -75,6 +79,9 @@ def facts_for(
 ) -> frozenset[str]:
     """The source facts a catalogue mapping may require (see ``catalogue.FACTS``)."""
     facts = set()
+    if finding.tool == "flake8" and finding.code in SQL_COMPARISON_CODES and source and finding.line:
+        if source.in_sql_expression(finding.line):
+            facts.add("sqlalchemy-expression")
     if finding.tool == "mypy":
         if is_hasattr_guarded(finding, source):
             facts.add("hasattr-guard")

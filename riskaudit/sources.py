@@ -62,6 +62,12 @@ class SourceFile:
     """``(class name, async method names)`` for each class of the file."""
     class_bases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """``(class name, base class names)`` for each class of the file (last dotted part of each base)."""
+    sql_regions: tuple[tuple[int, int], ...] = ()
+    """Line ranges of arguments to SQLAlchemy expression builders (``.where(...)``, ``and_(...)``)."""
+
+    def in_sql_expression(self, line: int) -> bool:
+        """Whether a line lies inside an argument of a SQLAlchemy expression builder."""
+        return any(start <= line <= end for start, end in self.sql_regions)
 
     @property
     def text(self) -> str:
@@ -132,6 +138,7 @@ def read_source(root: Path, path: str) -> SourceFile:
         frozenset(collector.async_functions),
         tuple((name, frozenset(methods)) for name, methods in sorted(collector.async_methods.items())),
         tuple(sorted(collector.class_bases.items())),
+        tuple(collector.sql_regions),
     )
 
 
@@ -157,6 +164,13 @@ def build_index(root: Path, paths: Iterable[str]) -> SourceIndex:
     return SourceIndex({path: read_source(root, path) for path in paths})
 
 
+SQL_EXPRESSION_CALLS = frozenset(
+    {"where", "filter", "having", "on", "join", "outerjoin", "and_", "or_", "not_", "case", "exists",
+     "where_clause", "onclause", "filter_where", "with_only_columns", "order_by"}
+)
+"""Calls whose arguments are SQLAlchemy expressions: there ``col == None`` builds ``IS NULL``."""
+
+
 class _TreeFacts(ast.NodeVisitor):
     """Collects symbols, classes and hasattr guards in one walk."""
 
@@ -167,6 +181,7 @@ class _TreeFacts(ast.NodeVisitor):
         self.async_functions: set[str] = set()
         self.async_methods: dict[str, set[str]] = {}
         self.class_bases: dict[str, tuple[str, ...]] = {}
+        self.sql_regions: list[tuple[int, int]] = []
         self._stack: list[tuple[str, str]] = []
 
     def _symbol(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, kind: str) -> None:
@@ -203,6 +218,12 @@ class _TreeFacts(ast.NodeVisitor):
             if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
                 self._early_exits(value)
         super().generic_visit(node)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        if _last_name(node.func) in SQL_EXPRESSION_CALLS:
+            for arg in [*node.args, *(k.value for k in node.keywords)]:
+                self.sql_regions.append((arg.lineno, arg.end_lineno or arg.lineno))
+        self.generic_visit(node)
 
     def visit_If(self, node: ast.If) -> None:
         body_checks, else_checks = _hasattr_checks(node.test)

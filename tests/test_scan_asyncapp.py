@@ -41,6 +41,12 @@ def test_planted_defect_is_found_at_its_line(
         assert any(source in f.sources for f in hits)
 
 
+def test_sqlalchemy_comparison_idiom_is_downgraded(asyncapp: Path, asyncapp_result: ScanResult) -> None:
+    (line,) = marker_lines(asyncapp / "app/repositories/base.py", "hasattr-narrowing")
+    (finding,) = [f for f in asyncapp_result.findings if "flake8:E712" in f.sources]
+    assert (finding.rule_id, finding.line, finding.severity) == ("RA214", line, Severity.INFO)
+
+
 def test_all_tools_ran(asyncapp_result: ScanResult) -> None:
     statuses = {run.name: run.status for run in asyncapp_result.runs}
     assert statuses == {name: ToolStatus.OK for name in ("flake8", "mypy", "radon", "coverage", "riskaudit")}

@@ -11,8 +11,8 @@ from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps
 
-FORMATS = ("markdown", "json")
-EXTENSIONS = {"markdown": "md", "json": "json"}
+FORMATS = ("markdown", "html", "json")
+EXTENSIONS = {"markdown": "md", "html": "html", "json": "json"}
 
 
 def templates_dir() -> Path:
@@ -79,4 +79,8 @@ def render(result: ScanResult, fmt: str) -> str:
         return dumps(result)
     if fmt == "markdown":
         return render_markdown(result)
+    if fmt == "html":
+        from riskaudit.report.html import render_html
+
+        return render_html(result)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

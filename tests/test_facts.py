@@ -1,0 +1,40 @@
+"""Source facts that refine how tool findings map: the SQLAlchemy comparison idiom."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from riskaudit.catalogue import default_catalogue
+from riskaudit.facts import facts_for
+from riskaudit.models import RawFinding
+from riskaudit.sources import read_source
+
+CASES = [
+    ("stmt = select(User).where(User.deleted_at == None)\n", 1, True),
+    ("q = session.query(User).filter(\n    User.active == False,\n)\n", 2, True),
+    ("cond = and_(User.a == None, User.b == True)\n", 1, True),
+    ("stmt = select(A).join(B, B.x == None)\n", 1, True),
+    ("if flag == False:\n    pass\n", 1, False),
+    ("ok = value == None\n", 1, False),
+    ("stmt = select(User)\nbad = stmt == None\n", 2, False),
+]
+
+
+@pytest.mark.parametrize(("code", "line", "in_sql"), CASES)
+def test_comparison_inside_a_sqlalchemy_expression(tmp_path: Path, code: str, line: int, in_sql: bool) -> None:
+    (tmp_path / "m.py").write_text(code)
+    source = read_source(tmp_path, "m.py")
+    finding = RawFinding("flake8", "E711", "comparison to None should be 'if cond is None:'", "m.py", line, 1)
+    facts = facts_for(finding, source, frozenset(), frozenset())
+    assert ("sqlalchemy-expression" in facts) is in_sql
+    rule = default_catalogue().match("flake8", "E711", finding.message, facts)
+    assert rule is not None and rule.id == ("RA214" if in_sql else "RA207")
+
+
+def test_fact_is_only_for_comparison_codes(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("stmt = select(User).where(User.deleted_at == None)\n")
+    source = read_source(tmp_path, "m.py")
+    other = RawFinding("flake8", "E501", "line too long", "m.py", 1, 1)
+    assert facts_for(other, source, frozenset(), frozenset()) == frozenset()

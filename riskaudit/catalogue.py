@@ -21,7 +21,7 @@ CATEGORIES = (
     "concurrency",
     "maintainability",
 )
-TOOLS = ("mypy", "flake8", "radon", "coverage", "riskaudit")
+TOOLS = ("mypy", "flake8", "radon", "coverage", "pytest", "riskaudit")
 FACTS = ("hasattr-guard", "third-party-type", "sqlalchemy-expression")
 
 _RULE_KEYS = {

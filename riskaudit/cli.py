@@ -170,6 +170,13 @@ def scan(
     coverage_file: Annotated[
         Path | None, typer.Option(help="Existing coverage data: .coverage, coverage.xml or coverage.json.")
     ] = None,
+    run_tests: Annotated[
+        bool,
+        typer.Option(
+            "--run-tests",
+            help="Run the target's pytest suite under coverage first (target interpreter and config, --timeout).",
+        ),
+    ] = False,
     select: Annotated[
         list[str] | None, typer.Option(help="Only rules with these ids or prefixes (repeat or comma-separate).")
     ] = None,
@@ -183,10 +190,13 @@ def scan(
     """Analyse a project and write the risk report; the exit code is the CI gate."""
     if timeout <= 0:
         raise _fail(f"--timeout {timeout:g}: must be a positive number of seconds")
+    if run_tests and coverage_file is not None:
+        raise _fail("--run-tests and --coverage-file exclude each other: measure afresh or read existing data")
     catalogue = _catalogue()
     options = ScanOptions(
         python=python,
         coverage_file=coverage_file,
+        run_tests=run_tests,
         select=_split(select),
         ignore=_split(ignore),
         timeout=timeout,

@@ -14,6 +14,7 @@ from riskaudit.models import (
     ExcerptLine,
     Finding,
     FunctionComplexity,
+    FunctionCoverage,
     RawFinding,
     RuleDoc,
     Severity,
@@ -79,7 +80,21 @@ class _Exposure:
     index: SourceIndex
     functions: Mapping[str, Sequence[FunctionComplexity]]
     coverage: Mapping[str, float]
+    function_coverage: Mapping[str, Sequence[FunctionCoverage]]
+    untested: frozenset[str]
     layers: Sequence[Layer]
+
+    def coverage_at(self, path: str | None, line: int | None) -> float | None:
+        """Coverage of the innermost measured function at the line, else of the file; None if unmeasured."""
+        if path is None:
+            return None
+        if path in self.untested:
+            return 0.0
+        if line is not None:
+            spanning = [f for f in self.function_coverage.get(path, ()) if f.start <= line <= f.end and f.statements]
+            if spanning:
+                return max(spanning, key=lambda f: f.start).percent
+        return self.coverage.get(path)
 
 
 def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawFinding], where: _Exposure) -> Finding:
@@ -100,7 +115,7 @@ def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawF
         message=raws[0].message,
         sources=tuple(sorted({f"{raw.tool}:{raw.code}" for raw in raws})),
         symbol=symbol.qualname if symbol else "",
-        coverage=where.coverage.get(path) if path else None,
+        coverage=where.coverage_at(path, line),
         complexity=function.complexity if function else None,
         critical_layer=path is not None and layer_of(path, where.layers) is not None,
         excerpt=excerpt,
@@ -116,6 +131,8 @@ def map_findings(
     coverage: CoverageData | None,
     layers: Sequence[Layer],
     kept_rules: Collection[str],
+    function_coverage: Sequence[FunctionCoverage] = (),
+    untested: Collection[str] = (),
 ) -> Mapped:
     """Map every finding of every successful run onto its rule, merge, score and rank."""
     classes = index.project_classes
@@ -138,10 +155,15 @@ def map_findings(
     by_file: dict[str, list[FunctionComplexity]] = {}
     for function in functions:
         by_file.setdefault(function.path, []).append(function)
+    per_file: dict[str, list[FunctionCoverage]] = {}
+    for measured in function_coverage:
+        per_file.setdefault(measured.path, []).append(measured)
     where = _Exposure(
         index=index,
         functions=by_file,
         coverage={f.path: f.percent for f in coverage.files} if coverage else {},
+        function_coverage=per_file,
+        untested=frozenset(untested),
         layers=layers,
     )
     findings = [

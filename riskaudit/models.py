@@ -164,6 +164,40 @@ class FileCoverage:
     """Covered percentage, unrounded."""
     display: str
     """The percentage exactly as ``coverage report`` prints it."""
+    executed: tuple[int, ...] = ()
+    """Lines executed at least once."""
+    branches: int = 0
+    """Branch destinations measured (0 without branch coverage)."""
+    missing_branches: int = 0
+    """Branch destinations never taken."""
+
+
+@dataclass(frozen=True)
+class FunctionCoverage:
+    """Coverage and complexity of one function or method: its exposure."""
+
+    path: str
+    """Target-relative POSIX path."""
+    qualname: str
+    """``Class.method`` or ``function``."""
+    kind: str
+    """``function`` or ``method``."""
+    start: int
+    """The ``def`` line."""
+    end: int
+    """The last line."""
+    statements: int
+    """Measured statements attributed to it (nested functions excluded)."""
+    missing: tuple[int, ...]
+    """Its lines never executed."""
+    percent: float
+    """Covered percentage (100 when it has no measured statements)."""
+    complexity: int
+    """Cyclomatic complexity (1 when radon did not measure it)."""
+    crap: float
+    """CRAP score: cc^2 x (1 - coverage)^3 + cc."""
+    layer: str
+    """Critical layer, or empty."""
 
 
 @dataclass(frozen=True)
@@ -206,3 +240,22 @@ class RuleDoc:
     """What to do about it."""
     example: str
     """A short code example of the fix."""
+
+
+@dataclass(frozen=True)
+class LayerCoverage:
+    """How much of one critical layer the tests execute."""
+
+    name: str
+    """Layer name."""
+    files: int
+    """Files of the layer with measured statements."""
+    statements: int
+    """Measured statements."""
+    missing: int
+    """Statements never executed."""
+
+    @property
+    def untested_percent(self) -> int:
+        """Share of statements never executed, rounded."""
+        return round(100 * self.missing / self.statements) if self.statements else 0

@@ -26,5 +26,7 @@ class ScanOptions:
     """Critical layers and their coverage thresholds."""
     total_coverage_threshold: float = 60.0
     """Total line coverage below this is a finding."""
+    run_tests: bool = False
+    """``--run-tests``: run the target's pytest suite under coverage first."""
     fail_on: str = "critical"
     """Gate threshold: a severity, or ``none`` to never fail on findings."""

@@ -19,8 +19,9 @@ CRITICAL_LAYER_FACTOR = 1.25
 FORMULA = (
     "risk = severity weight (critical 100, high 40, medium 15, low 4, info 1)"
     " x confidence (high 1.0, medium 0.75, low 0.5)"
-    " x exposure; exposure = coverage factor (1.5 - coverage/100: 0.5 when the file is fully"
-    " covered, 1.5 when never executed, 1.0 when coverage is not measured)"
+    " x exposure; exposure = coverage factor (1.5 - coverage/100 of the enclosing function, else of the"
+    " file: 0.5 when fully covered, 1.5 when never executed, 1.0 when not measured; data-layer code"
+    " whose only database tests are mocked counts as never executed)"
     " x complexity factor (1 + min(max(cc - 5, 0), 20) / 20 for the enclosing function: 1.0 to 2.0)"
     " x layer factor (1.25 in a critical layer, else 1.0)"
 )

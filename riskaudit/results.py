@@ -5,7 +5,17 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from riskaudit.models import CoverageData, Finding, FunctionComplexity, RawFinding, RuleDoc, ToolRun, ToolStatus
+from riskaudit.models import (
+    CoverageData,
+    Finding,
+    FunctionComplexity,
+    FunctionCoverage,
+    LayerCoverage,
+    RawFinding,
+    RuleDoc,
+    ToolRun,
+    ToolStatus,
+)
 
 SCHEMA_VERSION = 1
 
@@ -58,6 +68,12 @@ class ScanResult:
     """How many functions radon measured."""
     coverage: CoverageData | None = None
     """The coverage measurement, or None when not measured."""
+    function_coverage: tuple[FunctionCoverage, ...] = ()
+    """Coverage, complexity and CRAP score of every measured function."""
+    layer_coverage: tuple[LayerCoverage, ...] = ()
+    """Untested share of each critical layer."""
+    mocked_data_layer: bool = False
+    """The data layer's only tests mock the database: its coverage counted as none for exposure."""
     unmapped: tuple[RawFinding, ...] = ()
     """Tool findings no rule covers."""
     deselected: int = 0

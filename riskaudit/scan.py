@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
@@ -14,6 +17,7 @@ from riskaudit.catalogue import Catalogue, select_rules
 from riskaudit.collectors import coverage as coverage_collector
 from riskaudit.collectors import flake8 as flake8_collector
 from riskaudit.collectors import mypy as mypy_collector
+from riskaudit.collectors import pytest_run
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.collectors.process import run_process
 from riskaudit.detectors import ALL_DETECTORS
@@ -22,12 +26,16 @@ from riskaudit.detectors.runner import run_detectors
 from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError
 from riskaudit.mapping import map_findings, rules_used
-from riskaudit.models import ToolRun
+from riskaudit.exposure import MOCKED_LAYERS, crap_findings, error_path_findings, function_coverage, layer_coverage
+from riskaudit.layers import Layer, layer_of
+from riskaudit.models import CoverageData, ToolRun, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.sources import build_index
 
-TOOL_ORDER = ("flake8", "mypy", "radon", "coverage", "riskaudit")
+NO_REAL_DATABASE_TEST = "no-real-database-test"
+"""The detector code saying the data layer has no test against a real database."""
+TOOL_ORDER = ("flake8", "mypy", "radon", "pytest", "coverage", "riskaudit")
 
 
 class Progress(Protocol):
@@ -102,15 +110,7 @@ def scan_target(
         ):
             listener.started(name)
             futures[name] = pool.submit(job)
-        listener.started("coverage")
-        coverage_future = pool.submit(
-            coverage_collector.collect,
-            target,
-            options.coverage_file,
-            options.layers,
-            options.total_coverage_threshold,
-            options.timeout,
-        )
+        coverage_future = pool.submit(_coverage_stage, target, options, listener)
         listener.started("radon")
         index = build_index(target.root, target.source_paths)
         radon_run, functions = radon_collector.collect(index)
@@ -118,15 +118,23 @@ def scan_target(
         listener.started("riskaudit")
         detectors_run = run_detectors(index, project_facts(index), ALL_DETECTORS)
         listener.finished(detectors_run)
-        coverage_run, coverage = coverage_future.result()
-        listener.finished(coverage_run)
+        test_run, coverage_run, coverage = coverage_future.result()
         runs = {"radon": radon_run, "coverage": coverage_run, "riskaudit": detectors_run}
+        if test_run is not None:
+            runs["pytest"] = test_run
         for name, future in futures.items():
             runs[name] = future.result()
             listener.finished(runs[name])
-    ordered = tuple(runs[name] for name in TOOL_ORDER)
+    tests = [f.path for f in target.files if f.is_test]
+    measured = function_coverage(index, coverage, functions, options.layers)
+    if coverage_run.status is ToolStatus.OK:
+        extra = error_path_findings(index, coverage, measured, tests) + crap_findings(measured, tests)
+        runs["coverage"] = replace(coverage_run, findings=coverage_run.findings + extra)
+    mocked = any(f.code == NO_REAL_DATABASE_TEST for f in detectors_run.findings)
+    untested = mocked_files(coverage, options.layers) if mocked else frozenset()
+    ordered = tuple(runs[name] for name in TOOL_ORDER if name in runs)
     kept = select_rules(catalogue.rules, options.select, options.ignore)
-    mapped = map_findings(ordered, catalogue, index, functions, coverage, options.layers, kept)
+    mapped = map_findings(ordered, catalogue, index, functions, coverage, options.layers, kept, measured, untested)
     return ScanResult(
         meta=_meta(target, path, sum(len(f.lines) for f in index.files.values()), options),
         runs=ordered,
@@ -140,8 +148,53 @@ def scan_target(
         ),
         functions_measured=len(functions),
         coverage=coverage,
+        function_coverage=measured,
+        layer_coverage=layer_coverage(coverage, options.layers, tests),
+        mocked_data_layer=bool(untested),
         unmapped=mapped.unmapped,
         deselected=mapped.deselected,
+    )
+
+
+def _coverage_stage(
+    target: Target, options: ScanOptions, listener: Progress
+) -> tuple[ToolRun | None, ToolRun, CoverageData | None]:
+    """Run the test suite first when asked (``--run-tests``), then read the coverage data."""
+    if not options.run_tests:
+        listener.started("coverage")
+        run, data = coverage_collector.collect(
+            target, options.coverage_file, options.layers, options.total_coverage_threshold, options.timeout
+        )
+        listener.finished(run)
+        return None, run, data
+    listener.started("pytest")
+    with tempfile.TemporaryDirectory(prefix="riskaudit-tests-") as temp:
+        data_file = Path(temp) / ".coverage"
+        test_run = pytest_run.run_suite(target, data_file, options.timeout)
+        listener.finished(test_run)
+        listener.started("coverage")
+        if test_run.status is ToolStatus.FAILED:
+            run = ToolRun("coverage", ToolStatus.SKIPPED, reason="not measured: the test suite did not run")
+            listener.finished(run)
+            return test_run, run, None
+        run, data = coverage_collector.collect(
+            target, data_file, options.layers, options.total_coverage_threshold, options.timeout
+        )
+        listener.finished(run)
+    if data is not None:
+        data = replace(data, source="--run-tests")
+        run = replace(run, executable="--run-tests")
+    return test_run, run, data
+
+
+def mocked_files(coverage: CoverageData | None, layers: Sequence[Layer]) -> frozenset[str]:
+    """Data-layer files whose coverage is no evidence because the only database tests are mocked."""
+    if coverage is None:
+        return frozenset()
+    return frozenset(
+        entry.path
+        for entry in coverage.files
+        if (layer := layer_of(entry.path, layers)) is not None and layer.name in MOCKED_LAYERS
     )
 
 

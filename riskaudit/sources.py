@@ -41,6 +41,20 @@ class HasattrGuard:
 
 
 @dataclass(frozen=True)
+class ErrorPath:
+    """An ``except`` or ``finally`` block: code that runs only when something goes wrong or ends."""
+
+    kind: str
+    """``except`` or ``finally``."""
+    line: int
+    """The ``except`` line, or the first line of the ``finally`` body."""
+    start: int
+    """First line of the block's body."""
+    end: int
+    """Last line of the block's body."""
+
+
+@dataclass(frozen=True)
 class SourceFile:
     """One file's text and what riskaudit derives from its syntax tree."""
 
@@ -62,6 +76,8 @@ class SourceFile:
     """``(class name, async method names)`` for each class of the file."""
     class_bases: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """``(class name, base class names)`` for each class of the file (last dotted part of each base)."""
+    error_paths: tuple[ErrorPath, ...] = ()
+    """``except`` and ``finally`` blocks."""
     sql_regions: tuple[tuple[int, int], ...] = ()
     """Line ranges of arguments to SQLAlchemy expression builders (``.where(...)``, ``and_(...)``)."""
 
@@ -138,6 +154,7 @@ def read_source(root: Path, path: str) -> SourceFile:
         frozenset(collector.async_functions),
         tuple((name, frozenset(methods)) for name, methods in sorted(collector.async_methods.items())),
         tuple(sorted(collector.class_bases.items())),
+        tuple(collector.error_paths),
         tuple(collector.sql_regions),
     )
 
@@ -182,6 +199,7 @@ class _TreeFacts(ast.NodeVisitor):
         self.async_methods: dict[str, set[str]] = {}
         self.class_bases: dict[str, tuple[str, ...]] = {}
         self.sql_regions: list[tuple[int, int]] = []
+        self.error_paths: list[ErrorPath] = []
         self._stack: list[tuple[str, str]] = []
 
     def _symbol(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, kind: str) -> None:
@@ -219,6 +237,22 @@ class _TreeFacts(ast.NodeVisitor):
                 self._early_exits(value)
         super().generic_visit(node)
 
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
+        self.error_paths.append(ErrorPath("except", node.lineno, node.body[0].lineno, _end(node.body)))
+        self.generic_visit(node)
+
+    def visit_Try(self, node: ast.Try) -> None:
+        self._finally(node.finalbody)
+        self.generic_visit(node)
+
+    def visit_TryStar(self, node: ast.TryStar) -> None:
+        self._finally(node.finalbody)
+        self.generic_visit(node)
+
+    def _finally(self, body: list[ast.stmt]) -> None:
+        if body:
+            self.error_paths.append(ErrorPath("finally", body[0].lineno, body[0].lineno, _end(body)))
+
     def visit_Call(self, node: ast.Call) -> None:
         if _last_name(node.func) in SQL_EXPRESSION_CALLS:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
@@ -250,6 +284,11 @@ class _TreeFacts(ast.NodeVisitor):
         start = region[0].lineno
         end = max((n.end_lineno or n.lineno) for n in region)
         self.guards.extend(HasattrGuard(obj, attr, start, end) for obj, attr in checks)
+
+
+def _end(body: Sequence[ast.stmt]) -> int:
+    """Last line of a block."""
+    return max((n.end_lineno or n.lineno) for n in body)
 
 
 def _last_name(node: ast.expr) -> str:

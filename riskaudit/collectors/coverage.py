@@ -59,6 +59,9 @@ def parse_json_report(text: str, root: Path) -> tuple[list[FileCoverage], float,
                 missing=tuple(sorted(int(n) for n in entry["missing_lines"])),
                 percent=float(entry["summary"]["percent_covered"]),
                 display=str(entry["summary"]["percent_covered_display"]),
+                executed=tuple(sorted(int(n) for n in entry.get("executed_lines", ()))),
+                branches=int(entry["summary"].get("num_branches", 0)),
+                missing_branches=int(entry["summary"].get("missing_branches", 0)),
             )
             for name, entry in files.items()
         ]
@@ -104,6 +107,7 @@ def parse_xml_report(text: str, root: Path) -> tuple[list[FileCoverage], float, 
                 missing=tuple(sorted(n for n, hit in lines.items() if not hit)),
                 percent=100.0 * covered / len(lines) if lines else 100.0,
                 display=display_percent(covered, len(lines)),
+                executed=tuple(sorted(n for n, hit in lines.items() if hit)),
             )
         )
     covered_total = sum(f.statements - len(f.missing) for f in files)

@@ -96,6 +96,7 @@ def run_detectors(
             facts.setdefault(code, []).extend(recorded)
     for kind in detectors:
         findings.extend(kind.summarize({code: tuple(v) for code, v in facts.items()}, project))
+    processes = min(jobs, len(work)) if len(work) >= PARALLEL_THRESHOLD else 1
     crashed = [f"{o.path}: {o.crashed}" for o in outcomes if o.crashed]
     skipped = [f"{o.path} ({o.skipped})" for o in outcomes if o.skipped]
     reason = f"not analysed: {', '.join(skipped)}" if skipped else ""
@@ -105,7 +106,7 @@ def run_detectors(
         TOOL,
         ToolStatus.FAILED if crashed else ToolStatus.OK,
         version=f"riskaudit {__version__} detectors, libcst {version('libcst')}",
-        executable=f"{len(detectors)} detectors, {min(jobs, len(work)) if len(work) >= PARALLEL_THRESHOLD else 1} process(es)",
+        executable=f"{len(detectors)} detectors, {processes} process(es)",
         duration=time.monotonic() - start,
         reason=reason,
         findings=tuple(findings),

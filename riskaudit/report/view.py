@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from riskaudit.gate import blocking
 from riskaudit.layers import layer_of
-from riskaudit.models import FileCoverage, Finding, RuleDoc, Severity, ToolRun, ToolStatus
+from riskaudit.models import FileCoverage, Finding, FunctionCoverage, RuleDoc, Severity, ToolRun, ToolStatus
 from riskaudit.ranking import FORMULA
 from riskaudit.results import ScanResult
 
@@ -61,6 +61,22 @@ class Recommendation:
 
 
 @dataclass(frozen=True)
+class UntestedGroup:
+    """The never-executed functions of one class (or of a module's top level)."""
+
+    owner: str
+    """Class name, or the module path for module-level functions."""
+    path: str
+    """The file."""
+    layer: str
+    """Critical layer of the file, or empty."""
+    missing: int
+    """Statements of these functions never executed."""
+    functions: tuple[FunctionCoverage, ...]
+    """The untested functions, in source order."""
+
+
+@dataclass(frozen=True)
 class ReportView:
     """The report, ready for a template."""
 
@@ -90,6 +106,14 @@ class ReportView:
     """Files under their threshold: critical layers first, worst first."""
     critical_layer_untested: str
     """Share of critical-layer statements never executed, e.g. ``62%``; empty when unknown."""
+    layer_sentences: tuple[str, ...]
+    """One sentence per critical layer: how much of it the tests never execute."""
+    untested_groups: tuple[UntestedGroup, ...]
+    """Never-executed functions per class, critical layers first, most untested first."""
+    error_paths: tuple[Finding, ...]
+    """Untested except/finally blocks and cleanup functions, ranked."""
+    riskiest_functions: tuple[FunctionCoverage, ...]
+    """Functions with the highest CRAP scores."""
     must_fix: tuple[Finding, ...]
     """Critical findings (ranked)."""
     high: tuple[Finding, ...]
@@ -158,11 +182,54 @@ def _coverage_rows(result: ScanResult) -> tuple[tuple[CoverageRow, ...], str]:
         if layer is not None and entry.statements:
             layer_statements += entry.statements
             layer_missing += len(entry.missing)
-        if entry.path in flagged or (entry.statements and entry.percent < 50.0):
+        if entry.statements and (entry.path in flagged or layer is not None or entry.percent < 50.0):
             rows.append(CoverageRow(entry, layer.name if layer else "", format_ranges(entry.missing)))
     rows.sort(key=lambda r: (r.layer == "", r.file.percent, r.file.path))
     share = f"{round(100 * layer_missing / layer_statements)}%" if layer_statements else ""
     return tuple(rows), share
+
+
+UNTESTED_GROUPS_LIMIT = 12
+"""Most classes/modules listed with their untested functions."""
+RISKIEST_LIMIT = 10
+"""Most functions listed by CRAP score."""
+ERROR_PATH_CODES = frozenset({"coverage:untested-except", "coverage:untested-finally", "coverage:untested-cleanup"})
+
+
+def untested_groups(functions: Iterable[FunctionCoverage]) -> tuple[UntestedGroup, ...]:
+    """Functions no test executes, grouped by class (or module), critical layers and most untested first."""
+    groups: dict[tuple[str, str], list[FunctionCoverage]] = {}
+    for fn in functions:
+        if fn.statements and fn.percent == 0.0:
+            owner = fn.qualname.rsplit(".", 1)[0] if fn.kind == "method" else fn.path
+            groups.setdefault((fn.path, owner), []).append(fn)
+    result = [
+        UntestedGroup(owner, path, items[0].layer, sum(len(f.missing) for f in items), tuple(items))
+        for (path, owner), items in groups.items()
+    ]
+    result.sort(key=lambda g: (g.layer == "", -g.missing, g.path, g.owner))
+    return tuple(result[:UNTESTED_GROUPS_LIMIT])
+
+
+def riskiest_functions(functions: Iterable[FunctionCoverage]) -> tuple[FunctionCoverage, ...]:
+    """The functions with the highest CRAP scores (measured ones only)."""
+    measured = [f for f in functions if f.statements and f.crap > f.complexity]
+    return tuple(sorted(measured, key=lambda f: (-f.crap, f.path, f.start))[:RISKIEST_LIMIT])
+
+
+def layer_sentences(result: ScanResult) -> tuple[str, ...]:
+    """One sentence per layer, like ``86% of the data access layer is never executed (...)``."""
+    sentences = []
+    for layer in result.layer_coverage:
+        sentence = (
+            f"{layer.untested_percent}% of the {layer.name} layer is never executed by the tests "
+            f"({layer.missing} of {layer.statements} statements in {layer.files} "
+            f"file{'s' if layer.files != 1 else ''})."
+        )
+        if result.mocked_data_layer and layer.name in ("data access", "persistence"):
+            sentence += " Its tests mock the database, so even the executed part is unverified against real SQL."
+        sentences.append(sentence)
+    return tuple(sentences)
 
 
 def _recommendations(findings: Iterable[Finding], rules: dict[str, RuleDoc]) -> tuple[Recommendation, ...]:
@@ -191,6 +258,11 @@ def _verdict(result: ScanResult, by_severity: Counter[Severity]) -> tuple[str, s
     for rule_id, count in ordered[:4]:
         rule = result.rules[rule_id]
         reasons.append(f"{count} x {rule.title} ({rule.severity.value}, {rule_id})")
+    for layer in result.layer_coverage:
+        if layer.untested_percent >= 50:
+            reasons.append(f"{layer.untested_percent}% of the {layer.name} layer is never executed by the tests")
+    if result.mocked_data_layer:
+        reasons.append("the data layer is tested only against a mocked database")
     coverage = result.run("coverage")
     if coverage is not None and coverage.status is ToolStatus.SKIPPED:
         reasons.append("test coverage was not measured: the tests' reach is unknown")
@@ -216,7 +288,8 @@ def _conclusion(status: str, result: ScanResult, untested: str) -> str:
         sentences.append("Part of the analysis did not run: the absence of findings from those tools means nothing.")
     if result.coverage is not None and untested:
         sentences.append(
-            f"{untested} of the critical-layer code (data access, persistence, auth) is never executed by the tests."
+            f"{untested} of the critical-layer code (data access, persistence, auth) is never executed by the tests:"
+            " passing tests give a false sense of security there."
         )
     elif result.coverage is None:
         sentences.append("Without coverage data, passing tests say nothing about which code they exercise.")
@@ -262,6 +335,10 @@ def build_view(result: ScanResult) -> ReportView:
         mypy_codes=_code_counts(result, "mypy"),
         coverage_rows=rows,
         critical_layer_untested=untested,
+        layer_sentences=layer_sentences(result),
+        untested_groups=untested_groups(result.function_coverage),
+        error_paths=tuple(f for f in result.findings if ERROR_PATH_CODES & set(f.sources)),
+        riskiest_functions=riskiest_functions(result.function_coverage),
         must_fix=tuple(f for f in result.findings if f.severity is Severity.CRITICAL),
         high=tuple(f for f in result.findings if f.severity is Severity.HIGH),
         medium=tuple(f for f in result.findings if f.severity is Severity.MEDIUM),
@@ -271,3 +348,48 @@ def build_view(result: ScanResult) -> ReportView:
         formula=FORMULA,
         rules=dict(result.rules),
     )
+
+
+@dataclass(frozen=True)
+class LayerCoverage:
+    """Coverage of one critical-layer file, for the coverage chart."""
+
+    file: FileCoverage
+    """Its coverage."""
+    layer: str
+    """Its critical layer."""
+    threshold: float
+    """The layer's coverage threshold (percent)."""
+    flagged: bool
+    """Whether the scan reported the file as under-tested."""
+
+
+def category_counts(result: ScanResult) -> tuple[tuple[str, int], ...]:
+    """Findings per rule category, most frequent first (ties by name)."""
+    counts = Counter(result.rules[f.rule_id].category for f in result.findings)
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def tool_counts(result: ScanResult) -> tuple[tuple[str, int], ...]:
+    """Findings each tool took part in, by tool name."""
+    counts = Counter(tool for f in result.findings for tool in sorted({s.partition(":")[0] for s in f.sources}))
+    return tuple(sorted(counts.items()))
+
+
+def rule_counts(result: ScanResult) -> tuple[tuple[RuleDoc, int], ...]:
+    """Findings per rule, by rule id."""
+    counts = Counter(f.rule_id for f in result.findings)
+    return tuple((result.rules[rule_id], counts[rule_id]) for rule_id in sorted(counts))
+
+
+def layer_coverage(result: ScanResult) -> tuple[LayerCoverage, ...]:
+    """Every measured critical-layer file with statements, by path; empty when coverage was not measured."""
+    if result.coverage is None:
+        return ()
+    flagged = {f.path for f in result.findings if "coverage:critical-layer-low" in f.sources}
+    rows = []
+    for entry in result.coverage.files:
+        layer = layer_of(entry.path)
+        if layer is not None and entry.statements:
+            rows.append(LayerCoverage(entry, layer.name, layer.coverage_threshold, entry.path in flagged))
+    return tuple(rows)

@@ -1,0 +1,196 @@
+"""Coverage-aware exposure: coverage per function, CRAP scores, and untested error handling.
+
+Pure functions over the source index, radon's complexities and the coverage measurement.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from riskaudit.layers import Layer, layer_of
+from riskaudit.models import (
+    CoverageData,
+    FileCoverage,
+    FunctionComplexity,
+    FunctionCoverage,
+    LayerCoverage,
+    RawFinding,
+)
+from riskaudit.sources import SourceFile, SourceIndex, Symbol
+
+CLEANUP_NAME = re.compile(
+    r"(^|_)(rollback|close|aclose|shutdown|cleanup|clean_up|dispose|teardown|tear_down|disconnect|release|"
+    r"terminate|recover|recovery|reset|retry|fallback|on_error|handle_error)($|_)|^__a?exit__$",
+    re.IGNORECASE,
+)
+"""Functions that run when things go wrong or end: their absence from the tests is a finding."""
+CRAP_THRESHOLD = 30.0
+"""CRAP score above which a function is complex-and-untested (the conventional threshold)."""
+MOCKED_LAYERS = frozenset({"data access", "persistence"})
+"""Layers whose coverage does not count as evidence when the only database tests are mocked."""
+
+
+def _count(number: int, noun: str) -> str:
+    """``1 statement``, ``3 statements``."""
+    return f"{number} {noun}{'' if number == 1 else 's'}"
+
+
+def crap_score(complexity: int, percent: float) -> float:
+    """CRAP = cc^2 x (1 - coverage)^3 + cc: high for complex code that tests do not execute."""
+    uncovered = 1.0 - max(0.0, min(percent, 100.0)) / 100.0
+    return round(complexity * complexity * uncovered**3 + complexity, 2)
+
+
+def _innermost(functions: Sequence[Symbol], line: int) -> Symbol | None:
+    """The innermost function whose body (after the ``def`` line) holds the line."""
+    best: Symbol | None = None
+    for symbol in functions:
+        if symbol.start < line <= symbol.end and (best is None or symbol.start > best.start):
+            best = symbol
+    return best
+
+
+def file_function_coverage(
+    source: SourceFile, entry: FileCoverage, complexity: dict[int, int], layers: Sequence[Layer]
+) -> list[FunctionCoverage]:
+    """Coverage of each function of one file; each measured line counts for its innermost function.
+
+    The ``def`` line itself runs at import time, so it is not counted for the function.
+    """
+    functions = [s for s in source.symbols if s.kind in ("function", "method")]
+    measured: dict[Symbol, list[int]] = {s: [] for s in functions}
+    missing: dict[Symbol, list[int]] = {s: [] for s in functions}
+    missing_lines = set(entry.missing)
+    for line in sorted(set(entry.executed) | missing_lines):
+        owner = _innermost(functions, line)
+        if owner is not None:
+            measured[owner].append(line)
+            if line in missing_lines:
+                missing[owner].append(line)
+    layer = layer_of(source.path, layers)
+    result = []
+    for symbol in functions:
+        statements = len(measured[symbol])
+        percent = 100.0 * (statements - len(missing[symbol])) / statements if statements else 100.0
+        cc = complexity.get(symbol.start, 1)
+        result.append(
+            FunctionCoverage(
+                path=source.path,
+                qualname=symbol.qualname,
+                kind=symbol.kind,
+                start=symbol.start,
+                end=symbol.end,
+                statements=statements,
+                missing=tuple(missing[symbol]),
+                percent=percent,
+                complexity=cc,
+                crap=crap_score(cc, percent) if statements else float(cc),
+                layer=layer.name if layer else "",
+            )
+        )
+    return result
+
+
+def function_coverage(
+    index: SourceIndex,
+    coverage: CoverageData | None,
+    complexities: Iterable[FunctionComplexity],
+    layers: Sequence[Layer],
+) -> tuple[FunctionCoverage, ...]:
+    """Coverage of every function in every measured file, sorted by path and line."""
+    if coverage is None:
+        return ()
+    by_file: dict[str, dict[int, int]] = {}
+    for fn in complexities:
+        by_file.setdefault(fn.path, {})[fn.start] = fn.complexity
+    result: list[FunctionCoverage] = []
+    for entry in coverage.files:
+        source = index.get(entry.path)
+        if source is not None and not source.parse_error:
+            result.extend(file_function_coverage(source, entry, by_file.get(entry.path, {}), layers))
+    return tuple(sorted(result, key=lambda f: (f.path, f.start)))
+
+
+def error_path_findings(
+    index: SourceIndex, coverage: CoverageData | None, functions: Sequence[FunctionCoverage], tests: Iterable[str]
+) -> tuple[RawFinding, ...]:
+    """``except``/``finally`` blocks and cleanup functions that no test executes."""
+    if coverage is None:
+        return ()
+    skip = set(tests)
+    findings: list[RawFinding] = []
+    for entry in coverage.files:
+        source = index.get(entry.path)
+        if source is None or entry.path in skip:
+            continue
+        measured = set(entry.executed) | set(entry.missing)
+        missing = set(entry.missing)
+        for block in source.error_paths:
+            lines = {n for n in range(block.start, block.end + 1) if n in measured}
+            if lines and lines <= missing:
+                owner = source.enclosing(block.line)
+                where = f" in {owner.qualname}" if owner else ""
+                findings.append(
+                    RawFinding(
+                        tool="coverage",
+                        code=f"untested-{block.kind}",
+                        message=(
+                            f"{block.kind} block{where} never executed by the tests "
+                            f"({_count(len(lines), 'statement')})"
+                        ),
+                        path=entry.path,
+                        line=block.line,
+                    )
+                )
+    for fn in functions:
+        name = fn.qualname.rsplit(".", 1)[-1]
+        if fn.path not in skip and fn.statements and fn.percent == 0.0 and CLEANUP_NAME.search(name):
+            findings.append(
+                RawFinding(
+                    tool="coverage",
+                    code="untested-cleanup",
+                    message=f"{fn.qualname} (a rollback/close/shutdown path) is never executed by the tests",
+                    path=fn.path,
+                    line=fn.start,
+                )
+            )
+    return tuple(findings)
+
+
+def crap_findings(functions: Iterable[FunctionCoverage], tests: Iterable[str]) -> tuple[RawFinding, ...]:
+    """Functions whose CRAP score says they are too complex for how little the tests run them."""
+    skip = set(tests)
+    return tuple(
+        RawFinding(
+            tool="coverage",
+            code="crap",
+            message=(
+                f"{fn.qualname}: complexity {fn.complexity}, {fn.percent:.0f}% covered, "
+                f"CRAP score {fn.crap:g} (threshold {CRAP_THRESHOLD:g})"
+            ),
+            path=fn.path,
+            line=fn.start,
+        )
+        for fn in functions
+        if fn.path not in skip and fn.statements and fn.crap > CRAP_THRESHOLD
+    )
+
+
+def layer_coverage(
+    coverage: CoverageData | None, layers: Sequence[Layer], tests: Iterable[str]
+) -> tuple[LayerCoverage, ...]:
+    """Untested share of each critical layer that has measured code."""
+    if coverage is None:
+        return ()
+    skip = set(tests)
+    totals: dict[str, list[int]] = {}
+    for entry in coverage.files:
+        layer = layer_of(entry.path, layers)
+        if layer is None or entry.path in skip or not entry.statements:
+            continue
+        files, statements, missing = totals.setdefault(layer.name, [0, 0, 0])
+        totals[layer.name] = [files + 1, statements + entry.statements, missing + len(entry.missing)]
+    return tuple(
+        LayerCoverage(layer.name, *totals[layer.name]) for layer in layers if layer.name in totals
+    )

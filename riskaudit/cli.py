@@ -17,6 +17,7 @@ from rich.table import Table
 
 from riskaudit import __version__
 from riskaudit.catalogue import Catalogue, default_catalogue
+from riskaudit.config import effective_options, load_config
 from riskaudit.errors import RiskauditError, UsageError
 from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code
 from riskaudit.models import Severity, ToolRun, ToolStatus
@@ -161,8 +162,12 @@ def scan(
         typer.Option("--output", "-o", help="Report file (default riskaudit-report.<ext> here); '-' for stdout."),
     ] = None,
     fail_on: Annotated[
-        FailOn, typer.Option(help="Exit 1 when a finding is at or above this severity ('none': never).")
-    ] = FailOn.critical,
+        FailOn | None,
+        typer.Option(
+            help="Exit 1 when a finding is at or above this severity ('none': never). "
+            "Default: fail-on in [tool.riskaudit], else critical."
+        ),
+    ] = None,
     python: Annotated[
         str | None,
         typer.Option(help="The target's interpreter (default: active venv, PATH/.venv, then riskaudit's own)."),
@@ -184,27 +189,34 @@ def scan(
         list[str] | None, typer.Option(help="Leave out rules with these ids or prefixes (repeat or comma-separate).")
     ] = None,
     timeout: Annotated[
-        float, typer.Option(help="Seconds each tool may run before it is killed (the run is then incomplete).")
-    ] = 900.0,
+        float | None,
+        typer.Option(help="Seconds each tool may run before it is killed (the run is then incomplete). Default 900."),
+    ] = None,
 ) -> None:
     """Analyse a project and write the risk report; the exit code is the CI gate."""
-    if timeout <= 0:
+    if timeout is not None and timeout <= 0:
         raise _fail(f"--timeout {timeout:g}: must be a positive number of seconds")
     if run_tests and coverage_file is not None:
         raise _fail("--run-tests and --coverage-file exclude each other: measure afresh or read existing data")
     catalogue = _catalogue()
-    options = ScanOptions(
+    cli_options = ScanOptions(
         python=python,
         coverage_file=coverage_file,
         run_tests=run_tests,
         select=_split(select),
         ignore=_split(ignore),
-        timeout=timeout,
-        fail_on=fail_on.value,
+        timeout=timeout if timeout is not None else ScanOptions.timeout,
+        fail_on=fail_on.value if fail_on is not None else ScanOptions.fail_on,
     )
+    given = {
+        name
+        for name, value in (("fail_on", fail_on), ("timeout", timeout), ("select", select), ("ignore", ignore))
+        if value is not None
+    }
     try:
+        target = prepare(path, cli_options)
+        options = effective_options(load_config(target.root), cli_options, frozenset(given))
         _check_selection(catalogue, options)
-        target = prepare(path, options)
         err.print(f"Scanning {len(target.files)} Python files in {escape(str(path))} with {escape(target.python)}")
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False

@@ -19,3 +19,7 @@ class ResultsError(RiskauditError):
 
 class UsageError(RiskauditError):
     """A command-line option has a bad value."""
+
+
+class ConfigError(RiskauditError):
+    """The target's ``[tool.riskaudit]`` configuration is invalid."""

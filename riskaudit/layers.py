@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fnmatch import fnmatch
 from pathlib import PurePosixPath
 
 
@@ -17,6 +18,8 @@ class Layer:
     """Folder names or module stems that put a file in this layer."""
     coverage_threshold: float
     """Line coverage (percent) below which a file of the layer is a finding."""
+    paths: tuple[str, ...] = ()
+    """Glob patterns on the relative path (``*`` crosses folders), e.g. ``app/core/security*.py``."""
 
 
 DEFAULT_LAYERS: tuple[Layer, ...] = (
@@ -47,6 +50,6 @@ def layer_of(path: str, layers: Sequence[Layer] = DEFAULT_LAYERS) -> Layer | Non
     pure = PurePosixPath(path)
     parts = [*pure.parts[:-1], pure.stem]
     for layer in layers:
-        if any(part.lower() in layer.names for part in parts):
+        if any(part.lower() in layer.names for part in parts) or any(fnmatch(path, p) for p in layer.paths):
             return layer
     return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from riskaudit.layers import DEFAULT_LAYERS, Layer
 from riskaudit.models import (
     CoverageData,
     Finding,
@@ -72,6 +73,8 @@ class ScanResult:
     """Coverage, complexity and CRAP score of every measured function."""
     layer_coverage: tuple[LayerCoverage, ...] = ()
     """Untested share of each critical layer."""
+    layers: tuple[Layer, ...] = DEFAULT_LAYERS
+    """The critical layers the scan used."""
     mocked_data_layer: bool = False
     """The data layer's only tests mock the database: its coverage counted as none for exposure."""
     unmapped: tuple[RawFinding, ...] = ()

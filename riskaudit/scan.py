@@ -150,6 +150,7 @@ def scan_target(
         coverage=coverage,
         function_coverage=measured,
         layer_coverage=layer_coverage(coverage, options.layers, tests),
+        layers=options.layers,
         mocked_data_layer=bool(untested),
         unmapped=mapped.unmapped,
         deselected=mapped.deselected,

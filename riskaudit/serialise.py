@@ -24,6 +24,8 @@ def to_jsonable(value: object) -> object:
         return value.value
     if isinstance(value, tuple | list):
         return [to_jsonable(item) for item in value]
+    if isinstance(value, frozenset | set):
+        return sorted(to_jsonable(item) for item in value)  # type: ignore[type-var]
     if isinstance(value, Mapping):
         return {str(key): to_jsonable(item) for key, item in value.items()}
     return value
@@ -61,6 +63,9 @@ def _build(kind: Any, data: Any, where: str) -> Any:
     if origin in (typing.Union, types.UnionType):
         options = [k for k in typing.get_args(kind) if k is not type(None)]
         return None if data is None else _build(options[0], data, where)
+    if origin is frozenset:
+        item = typing.get_args(kind)[0]
+        return frozenset(_build(item, value, f"{where}[{i}]") for i, value in enumerate(_expect(data, list, where)))
     if origin is tuple:
         item = typing.get_args(kind)[0]
         return tuple(_build(item, value, f"{where}[{i}]") for i, value in enumerate(_expect(data, list, where)))

@@ -178,7 +178,7 @@ def _coverage_rows(result: ScanResult) -> tuple[tuple[CoverageRow, ...], str]:
     rows = []
     layer_statements = layer_missing = 0
     for entry in result.coverage.files:
-        layer = layer_of(entry.path)
+        layer = layer_of(entry.path, result.layers)
         if layer is not None and entry.statements:
             layer_statements += entry.statements
             layer_missing += len(entry.missing)
@@ -389,7 +389,7 @@ def layer_coverage(result: ScanResult) -> tuple[LayerCoverage, ...]:
     flagged = {f.path for f in result.findings if "coverage:critical-layer-low" in f.sources}
     rows = []
     for entry in result.coverage.files:
-        layer = layer_of(entry.path)
+        layer = layer_of(entry.path, result.layers)
         if layer is not None and entry.statements:
             rows.append(LayerCoverage(entry, layer.name, layer.coverage_threshold, entry.path in flagged))
     return tuple(rows)

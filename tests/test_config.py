@@ -1,0 +1,87 @@
+"""``[tool.riskaudit]``: validation with errors naming the key, and its effect on a real scan."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from support import copy_fixture, run_cli, run_project_tests
+
+from riskaudit.config import FileConfig, effective_options, parse_config
+from riskaudit.layers import DEFAULT_LAYERS, layer_of
+from riskaudit.options import ScanOptions
+
+
+@pytest.mark.parametrize(
+    ("table", "fragment"),
+    [
+        ({"fail_on": "high"}, "unknown key 'fail_on'"),
+        ({"fail-on": "urgent"}, "fail-on = 'urgent'"),
+        ({"select": "RA1"}, "select must be a list"),
+        ({"timeout": -1}, "timeout = -1"),
+        ({"timeout": True}, "timeout = True: must be a number"),
+        ({"total-coverage-threshold": 120}, "total-coverage-threshold = 120"),
+        ({"critical-layers": {"billing": {"paths": "app/billing/*"}}}, "critical-layers.billing.paths"),
+        ({"critical-layers": {"billing": {"globs": ["x"]}}}, "critical-layers.billing: unknown key 'globs'"),
+        ({"critical-layers": {"billing": {"threshold": "high"}}}, "threshold = 'high'"),
+    ],
+)
+def test_bad_config_names_the_key(table: dict[str, object], fragment: str) -> None:
+    with pytest.raises(ValueError, match=None) as caught:
+        parse_config(table)
+    assert fragment in str(caught.value)
+
+
+def test_layers_by_glob_and_by_default_names() -> None:
+    config = parse_config(
+        {"critical-layers": {"billing": {"paths": ["app/billing/*.py"], "threshold": 95}, "data access": {}}}
+    )
+    assert config.layers is not None
+    billing, data = config.layers
+    assert billing.coverage_threshold == 95.0 and billing.names == frozenset()
+    assert data.names == DEFAULT_LAYERS[0].names
+    assert layer_of("app/billing/invoice.py", config.layers) is billing
+    assert layer_of("app/repositories/user.py", config.layers) is data
+    assert layer_of("app/auth/jwt.py", config.layers) is None
+
+
+def test_command_line_beats_config() -> None:
+    config = FileConfig(fail_on="high", timeout=30.0, select=("RA1",))
+    cli = ScanOptions(fail_on="low")
+    merged = effective_options(config, cli, frozenset({"fail_on"}))
+    assert (merged.fail_on, merged.timeout, merged.select) == ("low", 30.0, ("RA1",))
+
+
+def _configure(project: Path, text: str) -> None:
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n" + text)
+
+
+def test_config_drives_the_scan(tmp_path: Path) -> None:
+    project = copy_fixture("coverageapp", tmp_path)
+    _configure(
+        project,
+        '[tool.riskaudit]\nfail-on = "medium"\n\n'
+        '[tool.riskaudit.critical-layers.orders]\npaths = ["shop/repositories/orders.py"]\nthreshold = 90\n',
+    )
+    assert run_project_tests(project).returncode == 0
+    out = tmp_path / "r.json"
+    result = run_cli("scan", str(project), "--format", "json", "--output", str(out))
+    assert result.returncode == 1, result.stderr  # medium findings fail the configured gate
+    data = json.loads(out.read_text())
+    assert data["meta"]["fail_on"] == "medium"
+    assert [layer["name"] for layer in data["layers"]] == ["orders"]
+    (low,) = [f for f in data["findings"] if f["rule_id"] == "RA301"]
+    assert "orders file covered 70%" in low["message"] and "threshold 90%" in low["message"]
+    overridden = run_cli("scan", str(project), "--fail-on", "none", "--format", "json", "--output", str(out))
+    assert overridden.returncode == 0
+
+
+def test_unknown_config_key_is_a_one_line_error(tmp_path: Path) -> None:
+    project = copy_fixture("coverageapp", tmp_path)
+    _configure(project, '[tool.riskaudit]\nfailon = "high"\n')
+    result = run_cli("scan", str(project))
+    assert result.returncode == 2
+    assert "[tool.riskaudit] unknown key 'failon'" in result.stderr
+    assert "pyproject.toml" in result.stderr and "Traceback" not in result.stderr

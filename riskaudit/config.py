@@ -113,16 +113,16 @@ def _layers(value: object) -> tuple[Layer, ...] | None:
         unknown = sorted(set(spec) - _LAYER_KEYS)
         if unknown:
             raise ValueError(f"{where}: unknown key {unknown[0]!r} (known: names, paths, threshold)")
-        base = defaults.get(name)
+        base = defaults.get(name, Layer(name, frozenset(), 80.0))
         names = _strings(spec, "names", where)
         paths = _strings(spec, "paths", where)
         threshold = _number(spec, "threshold", maximum=100.0)
         layers.append(
             Layer(
                 name=name,
-                names=frozenset(n.lower() for n in names) if names is not None else (base.names if base else frozenset()),
-                coverage_threshold=threshold if threshold is not None else (base.coverage_threshold if base else 80.0),
-                paths=paths if paths is not None else (base.paths if base else ()),
+                names=frozenset(n.lower() for n in names) if names is not None else base.names,
+                coverage_threshold=threshold if threshold is not None else base.coverage_threshold,
+                paths=paths if paths is not None else base.paths,
             )
         )
     return tuple(layers)

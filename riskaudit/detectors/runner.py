@@ -76,6 +76,38 @@ def _batches(items: Sequence[tuple[str, str]], count: int) -> Iterable[Sequence[
         yield items[start : start + size]
 
 
+def _execute(
+    work: Sequence[tuple[str, str]], project: ProjectFacts, detectors: Sequence[type[Detector]], jobs: int
+) -> list[FileOutcome]:
+    """Analyse every file, in worker processes when there are enough files to pay for them."""
+    if jobs < 2:
+        return _analyse_batch(work, project, detectors)
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        futures = [pool.submit(_analyse_batch, batch, project, detectors) for batch in _batches(work, jobs)]
+        return [outcome for future in futures for outcome in future.result()]
+
+
+def _summaries(
+    outcomes: Iterable[FileOutcome], project: ProjectFacts, detectors: Sequence[type[Detector]]
+) -> list[RawFinding]:
+    """Project-level findings from the facts each file recorded."""
+    facts: dict[str, list[str]] = {}
+    for outcome in outcomes:
+        for code, recorded in outcome.facts:
+            facts.setdefault(code, []).extend(recorded)
+    frozen = {code: tuple(values) for code, values in facts.items()}
+    return [finding for kind in detectors for finding in kind.summarize(frozen, project)]
+
+
+def _problems(outcomes: Sequence[FileOutcome]) -> tuple[ToolStatus, str]:
+    """FAILED naming the crashes when a detector raised; else OK, naming files that did not parse."""
+    crashed = [f"{o.path}: {o.crashed}" for o in outcomes if o.crashed]
+    if crashed:
+        return ToolStatus.FAILED, f"a detector crashed: {'; '.join(crashed[:3])}"
+    skipped = [f"{o.path} ({o.skipped})" for o in outcomes if o.skipped]
+    return ToolStatus.OK, f"not analysed: {', '.join(skipped)}" if skipped else ""
+
+
 def run_detectors(
     index: SourceIndex, project: ProjectFacts, detectors: Sequence[type[Detector]], workers: int | None = None
 ) -> ToolRun:
@@ -83,30 +115,16 @@ def run_detectors(
     start = time.monotonic()
     work = [(path, source.text) for path, source in sorted(index.files.items()) if not source.parse_error]
     jobs = workers or min(4, os.cpu_count() or 1)
-    if len(work) < PARALLEL_THRESHOLD or jobs < 2:
-        outcomes = _analyse_batch(work, project, detectors)
-    else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
-            futures = [pool.submit(_analyse_batch, batch, project, detectors) for batch in _batches(work, jobs)]
-            outcomes = [outcome for future in futures for outcome in future.result()]
-    findings = [f for outcome in outcomes for f in outcome.findings]
-    facts: dict[str, list[str]] = {}
-    for outcome in outcomes:
-        for code, recorded in outcome.facts:
-            facts.setdefault(code, []).extend(recorded)
-    for kind in detectors:
-        findings.extend(kind.summarize({code: tuple(v) for code, v in facts.items()}, project))
-    processes = min(jobs, len(work)) if len(work) >= PARALLEL_THRESHOLD else 1
-    crashed = [f"{o.path}: {o.crashed}" for o in outcomes if o.crashed]
-    skipped = [f"{o.path} ({o.skipped})" for o in outcomes if o.skipped]
-    reason = f"not analysed: {', '.join(skipped)}" if skipped else ""
-    if crashed:
-        reason = f"a detector crashed: {'; '.join(crashed[:3])}"
+    if len(work) < PARALLEL_THRESHOLD:
+        jobs = 1
+    outcomes = _execute(work, project, detectors, jobs)
+    findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
+    status, reason = _problems(outcomes)
     return ToolRun(
         TOOL,
-        ToolStatus.FAILED if crashed else ToolStatus.OK,
+        status,
         version=f"riskaudit {__version__} detectors, libcst {version('libcst')}",
-        executable=f"{len(detectors)} detectors, {processes} process(es)",
+        executable=f"{len(detectors)} detectors, {jobs} process(es)",
         duration=time.monotonic() - start,
         reason=reason,
         findings=tuple(findings),

@@ -304,29 +304,33 @@ def _conclusion(status: str, result: ScanResult, untested: str) -> str:
     return " ".join(sentences)
 
 
+def gate_text(result: ScanResult) -> str:
+    """What the CI gate decided, with its exit code."""
+    failing = blocking(result.findings, result.meta.fail_on)
+    if result.incomplete:
+        return "FAILED (exit 2): the analysis is incomplete"
+    if failing:
+        return f"FAILED (exit 1): {len(failing)} finding(s) at or above --fail-on {result.meta.fail_on}"
+    return f"PASSED (exit 0): nothing at or above --fail-on {result.meta.fail_on}"
+
+
+def _from_mypy(finding: Finding) -> bool:
+    """Whether mypy reported the finding (alone or with others)."""
+    return any(source.startswith("mypy:") for source in finding.sources)
+
+
 def build_view(result: ScanResult) -> ReportView:
     """The view model of a scan result."""
     by_severity = Counter(f.severity for f in result.findings)
     status, headline, reasons = _verdict(result, by_severity)
-    failing = blocking(result.findings, result.meta.fail_on)
-    if result.incomplete:
-        gate = "FAILED (exit 2): the analysis is incomplete"
-    elif failing:
-        gate = f"FAILED (exit 1): {len(failing)} finding(s) at or above --fail-on {result.meta.fail_on}"
-    else:
-        gate = f"PASSED (exit 0): nothing at or above --fail-on {result.meta.fail_on}"
-    runtime = [
-        f
-        for f in result.findings
-        if any(s.startswith("mypy:") for s in f.sources) and f.severity.at_least(Severity.MEDIUM)
-    ]
+    runtime = [f for f in result.findings if _from_mypy(f) and f.severity.at_least(Severity.MEDIUM)]
     rows, untested = _coverage_rows(result)
     return ReportView(
         result=result,
         status=status,
         headline=headline,
         reasons=reasons,
-        gate=gate,
+        gate=gate_text(result),
         severity_counts=tuple((s.value, by_severity[s]) for s in Severity),
         failed_runs=result.incomplete,
         flake8_codes=_code_counts(result, "flake8"),

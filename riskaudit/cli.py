@@ -50,6 +50,8 @@ class Format(str, enum.Enum):
     markdown = "markdown"
     html = "html"
     json = "json"
+    sarif = "sarif"
+    github = "github"
 
 
 class FailOn(str, enum.Enum):
@@ -135,6 +137,8 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
     counts = {s: sum(f.severity is s for f in result.findings) for s in Severity}
     line = "  ".join(f"[{SEVERITY_STYLE[s.value]}]{s.value} {n}[/]" for s, n in counts.items())
     err.print(f"Findings: {line}", highlight=False)
+    if result.suppressed:
+        err.print(f"Suppressed inline: {len(result.suppressed)} (listed in the report with their reasons)")
     if result.findings:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("risk", "severity", "rule", "location", "message"):
@@ -182,6 +186,13 @@ def scan(
             help="Run the target's pytest suite under coverage first (target interpreter and config, --timeout).",
         ),
     ] = False,
+    no_cache: Annotated[
+        bool,
+        typer.Option(
+            "--no-cache",
+            help="Ignore and do not write .riskaudit_cache/ (results are otherwise reused for unchanged files).",
+        ),
+    ] = False,
     select: Annotated[
         list[str] | None, typer.Option(help="Only rules with these ids or prefixes (repeat or comma-separate).")
     ] = None,
@@ -203,6 +214,7 @@ def scan(
         python=python,
         coverage_file=coverage_file,
         run_tests=run_tests,
+        use_cache=not no_cache,
         select=_split(select),
         ignore=_split(ignore),
         timeout=timeout if timeout is not None else ScanOptions.timeout,

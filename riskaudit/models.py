@@ -259,3 +259,13 @@ class LayerCoverage:
     def untested_percent(self) -> int:
         """Share of statements never executed, rounded."""
         return round(100 * self.missing / self.statements) if self.statements else 0
+
+
+@dataclass(frozen=True)
+class SuppressedFinding:
+    """A finding silenced by an inline ``# riskaudit: ignore[RULE] -- reason`` comment on its line."""
+
+    finding: Finding
+    """The finding as it would have been reported."""
+    reason: str
+    """The reason written after ``--`` in the comment."""

@@ -26,6 +26,8 @@ class ScanOptions:
     """Critical layers and their coverage thresholds."""
     total_coverage_threshold: float = 60.0
     """Total line coverage below this is a finding."""
+    use_cache: bool = True
+    """Reuse results of unchanged files from ``.riskaudit_cache/`` (``--no-cache`` turns it off)."""
     run_tests: bool = False
     """``--run-tests``: run the target's pytest suite under coverage first."""
     fail_on: str = "critical"

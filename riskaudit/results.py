@@ -14,6 +14,7 @@ from riskaudit.models import (
     LayerCoverage,
     RawFinding,
     RuleDoc,
+    SuppressedFinding,
     ToolRun,
     ToolStatus,
 )
@@ -81,6 +82,8 @@ class ScanResult:
     """Tool findings no rule covers."""
     deselected: int = 0
     """Findings dropped by --select/--ignore."""
+    suppressed: tuple[SuppressedFinding, ...] = ()
+    """Findings silenced by inline ``# riskaudit: ignore[...] -- reason`` comments (not in ``findings``)."""
     schema_version: int = field(default=SCHEMA_VERSION)
     """Version of this structure in JSON."""
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Protocol
 
 from riskaudit import __version__
+from riskaudit.cache import Cache
 from riskaudit.catalogue import Catalogue, select_rules
 from riskaudit.collectors import coverage as coverage_collector
 from riskaudit.collectors import flake8 as flake8_collector
@@ -32,6 +33,7 @@ from riskaudit.models import CoverageData, ToolRun, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.sources import build_index
+from riskaudit.suppressions import suppress
 
 NO_REAL_DATABASE_TEST = "no-real-database-test"
 """The detector code saying the data layer has no test against a real database."""
@@ -102,21 +104,22 @@ def scan_target(
 ) -> ScanResult:
     """Run the collectors on a prepared target, then map and rank their findings."""
     listener = progress or _Silent()
+    cache = Cache.for_target(target.root, options.use_cache)
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="riskaudit") as pool:
         futures: dict[str, Future[ToolRun]] = {}
         for name, job in (
-            ("mypy", lambda: mypy_collector.collect(target, options.timeout)),
-            ("flake8", lambda: flake8_collector.collect(target, options.timeout)),
+            ("mypy", lambda: mypy_collector.collect(target, options.timeout, cache)),
+            ("flake8", lambda: flake8_collector.collect(target, options.timeout, cache)),
         ):
             listener.started(name)
             futures[name] = pool.submit(job)
         coverage_future = pool.submit(_coverage_stage, target, options, listener)
         listener.started("radon")
         index = build_index(target.root, target.source_paths)
-        radon_run, functions = radon_collector.collect(index)
+        radon_run, functions = radon_collector.collect(index, cache)
         listener.finished(radon_run)
         listener.started("riskaudit")
-        detectors_run = run_detectors(index, project_facts(index), ALL_DETECTORS)
+        detectors_run = run_detectors(index, project_facts(index), ALL_DETECTORS, cache=cache)
         listener.finished(detectors_run)
         test_run, coverage_run, coverage = coverage_future.result()
         runs = {"radon": radon_run, "coverage": coverage_run, "riskaudit": detectors_run}
@@ -135,11 +138,17 @@ def scan_target(
     ordered = tuple(runs[name] for name in TOOL_ORDER if name in runs)
     kept = select_rules(catalogue.rules, options.select, options.ignore)
     mapped = map_findings(ordered, catalogue, index, functions, coverage, options.layers, kept, measured, untested)
+    mapped, suppressed = suppress(
+        mapped, index, catalogue, ordered, kept,
+        lambda run: map_findings(
+            (run,), catalogue, index, functions, coverage, options.layers, kept, measured, untested
+        ),
+    )
     return ScanResult(
         meta=_meta(target, path, sum(len(f.lines) for f in index.files.values()), options),
         runs=ordered,
         findings=mapped.findings,
-        rules=rules_used(mapped.findings, catalogue),
+        rules=rules_used((*mapped.findings, *(s.finding for s in suppressed)), catalogue),
         complex_functions=tuple(
             sorted(
                 (f for f in functions if f.rank in radon_collector.REPORTED_CC_RANKS),
@@ -154,6 +163,7 @@ def scan_target(
         mocked_data_layer=bool(untested),
         unmapped=mapped.unmapped,
         deselected=mapped.deselected,
+        suppressed=suppressed,
     )
 
 

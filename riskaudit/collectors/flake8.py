@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from riskaudit.collectors.paths import relative_posix
-from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail, tool_version
+from riskaudit.cache import NO_CACHE, Cache, config_digest, digest
+from riskaudit.collectors.cached import cached_tool_version, per_file
+from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
@@ -42,32 +46,45 @@ def parse_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
     return tuple(findings)
 
 
-def collect(target: Target, timeout: float) -> ToolRun:
-    """Run flake8 on the target's files and return its findings, or why it could not run."""
+CONFIG_FILES = (".flake8", "setup.cfg", "tox.ini")
+"""Where flake8 reads its configuration."""
+
+
+def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
+    """Run flake8 on the target's files (changed ones only, with a cache) and return its findings."""
     python, origin = pick_interpreter(target.python, "flake8")
     executable = f"{python} -m flake8 ({origin})"
-    version, problem = tool_version(python, "flake8", target.root)
+    version, problem = cached_tool_version(python, "flake8", target.root, cache)
     if problem:
         return ToolRun("flake8", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [f.path for f in target.files]
     if not files:
         return ToolRun("flake8", ToolStatus.SKIPPED, version, executable, reason="no Python files")
     # --exit-zero: findings exit 0, so any other status means flake8 itself failed.
-    command = [python, "-m", "flake8", "--exit-zero", f"--format={FORMAT}", "--", *files]
-    result = run_process(command, cwd=target.root, timeout=timeout)
-    run = ToolRun(
-        "flake8",
-        ToolStatus.OK,
-        version=version,
-        executable=executable,
-        command=display_command(command, files),
-        duration=result.duration,
-    )
-    if result.returncode != 0:
-        reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
-        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
-    try:
-        findings = parse_output(result.stdout, target.root)
-    except Flake8OutputError as exc:
-        return replace(run, status=ToolStatus.FAILED, reason=str(exc))
-    return replace(run, findings=findings)
+    base = [python, "-m", "flake8", "--exit-zero", f"--format={FORMAT}", "--"]
+    shown = display_command([*base, *files], files)
+    run = ToolRun("flake8", ToolStatus.OK, version=version, executable=executable, command=shown)
+    outcome: list[ToolRun] = []
+
+    def analyse(todo: Sequence[str]) -> dict[str, list[RawFinding]] | None:
+        result = run_process([*base, *todo], cwd=target.root, timeout=timeout)
+        if result.returncode != 0:
+            reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
+            outcome.append(replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}"))
+            return None
+        try:
+            parsed = parse_output(result.stdout, target.root)
+        except Flake8OutputError as exc:
+            outcome.append(replace(run, status=ToolStatus.FAILED, reason=str(exc)))
+            return None
+        grouped: dict[str, list[RawFinding]] = {}
+        for finding in parsed:
+            grouped.setdefault(finding.path or "", []).append(finding)
+        return grouped
+
+    start = time.monotonic()
+    key = digest("flake8", version, python, config_digest(target.root, CONFIG_FILES))
+    findings = per_file(cache, "flake8", key, target.root, files, analyse)
+    if findings is None:
+        return replace(outcome[0], duration=time.monotonic() - start)
+    return replace(run, findings=findings, duration=time.monotonic() - start)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import os
 import json
 import re
 import tomllib
@@ -11,7 +12,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from riskaudit.collectors.paths import relative_posix
-from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail, tool_version
+from riskaudit.cache import NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json
+from riskaudit.collectors.cached import cached_tool_version, environment_stamp
+from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
@@ -161,11 +164,31 @@ def _explain_failure(stdout: str, stderr: str, use_json: bool, root: Path) -> st
     return tail(stderr or stdout) or "no output"
 
 
-def collect(target: Target, timeout: float) -> ToolRun:
-    """Run mypy on the target and return its findings, or why it could not run."""
+CONFIG_FILES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
+"""Where mypy reads its configuration."""
+
+
+def result_key(target: Target, python: str, version: str) -> str | None:
+    """Cache key of a whole mypy run: version, config, every file's content and the target environment.
+
+    None when the target environment cannot be fingerprinted (then mypy always runs).
+    """
+    stamp = environment_stamp(target.python)
+    if stamp is None:
+        return None
+    files = [part for f in target.files for part in (f.path, file_digest(target.root / f.path))]
+    return digest("mypy", version, python, target.python, stamp, config_digest(target.root, CONFIG_FILES), *files)
+
+
+def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
+    """Run mypy on the target and return its findings, or why it could not run.
+
+    With a cache, an unchanged tree reuses the last result, and mypy's own incremental cache lives
+    in ``.riskaudit_cache/mypy`` (unless ``MYPY_CACHE_DIR`` says otherwise).
+    """
     python, origin = pick_interpreter(target.python, "mypy")
     executable = f"{python} -m mypy ({origin})"
-    version, problem = tool_version(python, "mypy", target.root)
+    version, problem = cached_tool_version(python, "mypy", target.root, cache)
     if problem:
         return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [f.path for f in target.files]
@@ -173,15 +196,17 @@ def collect(target: Target, timeout: float) -> ToolRun:
         return ToolRun("mypy", ToolStatus.SKIPPED, version, executable, reason="no Python files")
     use_json = supports_json(version)
     command = build_command(python, target, use_json, files)
+    incremental = cache.subfolder("mypy") if "MYPY_CACHE_DIR" not in os.environ else None
+    if incremental is not None:
+        command[3:3] = ["--cache-dir", str(incremental)]
+    shown = display_command(command, files)
+    run = ToolRun("mypy", ToolStatus.OK, version=version, executable=executable, command=shown)
+    key = result_key(target, python, version)
+    known = findings_from_json(cache.get("mypy-results", key)) if key else None
+    if known is not None:
+        return replace(run, findings=known, executable=f"{executable}, unchanged since the cached run")
     result = run_process(command, cwd=target.root, timeout=timeout)
-    run = ToolRun(
-        "mypy",
-        ToolStatus.OK,
-        version=version,
-        executable=executable,
-        command=display_command(command, files),
-        duration=result.duration,
-    )
+    run = replace(run, duration=result.duration)
     if result.returncode not in (0, 1):
         reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, target.root)
         return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
@@ -193,4 +218,6 @@ def collect(target: Target, timeout: float) -> ToolRun:
     if result.returncode == 1 and not findings:
         reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
         return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
+    if key:
+        cache.put("mypy-results", key, findings_to_json(findings))
     return replace(run, findings=findings)

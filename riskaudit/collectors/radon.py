@@ -10,6 +10,7 @@ from radon.complexity import cc_rank
 from radon.metrics import mi_rank, mi_visit
 from radon.visitors import ComplexityVisitor, Function
 
+from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
 from riskaudit.models import FunctionComplexity, RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
 
@@ -56,7 +57,39 @@ def analyse_file(path: str, text: str) -> tuple[list[FunctionComplexity], list[R
     return functions, findings
 
 
-def collect(index: SourceIndex) -> tuple[ToolRun, tuple[FunctionComplexity, ...]]:
+def _cached_file(path: str, text: str, cache: Cache) -> tuple[list[FunctionComplexity], list[RawFinding]]:
+    """``analyse_file`` through the cache (keyed by radon's version and the file's text)."""
+    key = digest("radon", radon.__version__, path, text)
+    entry = cache.get("radon", key)
+    if isinstance(entry, dict):
+        cached_findings = findings_from_json(entry.get("findings"))
+        cached_functions = _functions_from_json(path, entry.get("functions"))
+        if cached_findings is not None and cached_functions is not None:
+            return cached_functions, list(cached_findings)
+    functions, findings = analyse_file(path, text)
+    rows = [[f.qualname, f.start, f.end, f.complexity, f.rank] for f in functions]
+    cache.put("radon", key, {"functions": rows, "findings": findings_to_json(findings)})
+    return functions, findings
+
+
+def _functions_from_json(path: str, value: object) -> list[FunctionComplexity] | None:
+    """Function complexities back from cached rows, or None when malformed."""
+    if not isinstance(value, list):
+        return None
+    result = []
+    for row in value:
+        if not (isinstance(row, list) and len(row) == 5):
+            return None
+        qualname, start, end, complexity, rank = row
+        if not (isinstance(qualname, str) and isinstance(rank, str)):
+            return None
+        if not all(isinstance(n, int) for n in (start, end, complexity)):
+            return None
+        result.append(FunctionComplexity(path, qualname, start, end, complexity, rank))
+    return result
+
+
+def collect(index: SourceIndex, cache: Cache = NO_CACHE) -> tuple[ToolRun, tuple[FunctionComplexity, ...]]:
     """Analyse every parsable file; files radon cannot read are named in the run's reason."""
     start = time.monotonic()
     functions: list[FunctionComplexity] = []
@@ -67,7 +100,7 @@ def collect(index: SourceIndex) -> tuple[ToolRun, tuple[FunctionComplexity, ...]
             skipped.append(path)
             continue
         try:
-            file_functions, file_findings = analyse_file(path, source.text)
+            file_functions, file_findings = _cached_file(path, source.text, cache)
         except (SyntaxError, ValueError, RecursionError) as exc:
             skipped.append(f"{path} ({exc})")
             continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -13,6 +14,7 @@ import libcst as cst
 from libcst.metadata import MetadataWrapper
 
 from riskaudit import __version__
+from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
 from riskaudit.detectors.base import TOOL, Detector, ProjectFacts
 from riskaudit.detectors.project import file_context
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
@@ -108,16 +110,69 @@ def _problems(outcomes: Sequence[FileOutcome]) -> tuple[ToolStatus, str]:
     return ToolStatus.OK, f"not analysed: {', '.join(skipped)}" if skipped else ""
 
 
+def _outcome_to_json(outcome: FileOutcome) -> dict[str, object]:
+    """A file's outcome as a cache value."""
+    return {
+        "findings": findings_to_json(outcome.findings),
+        "facts": [[code, list(values)] for code, values in outcome.facts],
+        "skipped": outcome.skipped,
+    }
+
+
+def _outcome_from_json(path: str, value: object) -> FileOutcome | None:
+    """A cached outcome, or None when the entry is malformed."""
+    if not isinstance(value, dict):
+        return None
+    findings = findings_from_json(value.get("findings"))
+    facts = value.get("facts")
+    skipped = value.get("skipped")
+    if findings is None or not isinstance(facts, list) or not isinstance(skipped, str):
+        return None
+    pairs: list[tuple[str, tuple[str, ...]]] = []
+    for item in facts:
+        if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], list)):
+            return None
+        if not all(isinstance(v, str) for v in item[1]):
+            return None
+        pairs.append((item[0], tuple(item[1])))
+    return FileOutcome(path, findings, tuple(pairs), skipped=skipped)
+
+
+def facts_digest(project: ProjectFacts, detectors: Sequence[type[Detector]]) -> str:
+    """What every file's detector results depend on besides the file itself."""
+    state = {
+        "module_of": sorted(project.module_of.items()),
+        "async_functions": sorted((k, sorted(v)) for k, v in project.async_functions.items()),
+        "async_methods": sorted((k, sorted(v)) for k, v in project.async_methods.items()),
+        "classes": sorted(project.classes),
+        "modules": sorted(project.modules),
+        "detectors": [f"{d.__module__}.{d.__qualname__}" for d in detectors],
+    }
+    return digest("detectors", __version__, json.dumps(state))
+
+
 def run_detectors(
-    index: SourceIndex, project: ProjectFacts, detectors: Sequence[type[Detector]], workers: int | None = None
+    index: SourceIndex,
+    project: ProjectFacts,
+    detectors: Sequence[type[Detector]],
+    workers: int | None = None,
+    cache: Cache = NO_CACHE,
 ) -> ToolRun:
     """All detectors over all parsable files; project-level summaries at the end."""
     start = time.monotonic()
-    work = [(path, source.text) for path, source in sorted(index.files.items()) if not source.parse_error]
+    base = facts_digest(project, detectors)
+    keys = {path: digest(base, path, source.text) for path, source in index.files.items() if not source.parse_error}
+    known = {path: _outcome_from_json(path, cache.get("detectors", key)) for path, key in keys.items()}
+    work = [(path, index.files[path].text) for path in sorted(keys) if known[path] is None]
     jobs = workers or min(4, os.cpu_count() or 1)
     if len(work) < PARALLEL_THRESHOLD:
         jobs = 1
-    outcomes = _execute(work, project, detectors, jobs)
+    fresh = _execute(work, project, detectors, jobs)
+    for outcome in fresh:
+        if not outcome.crashed:
+            cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))
+    by_path = {o.path: o for o in fresh} | {p: o for p, o in known.items() if o is not None}
+    outcomes = [by_path[path] for path in sorted(by_path)]
     findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
     status, reason = _problems(outcomes)
     return ToolRun(

@@ -1,0 +1,146 @@
+"""The result cache (``.riskaudit_cache/``): tool results keyed by tool version, config and file content.
+
+Entries are JSON files written atomically. An entry that cannot be read or decoded is deleted and
+treated as a miss: a corrupt cache is discarded, never trusted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from riskaudit import __version__
+from riskaudit.models import RawFinding
+
+CACHE_DIR = ".riskaudit_cache"
+FORMAT = "1"
+"""Bumped when the layout or the meaning of entries changes; part of every key."""
+
+
+def digest(*parts: str | bytes) -> str:
+    """A SHA-256 hex digest of the parts, each length-prefixed so that boundaries matter."""
+    hasher = hashlib.sha256()
+    for part in parts:
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "big"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def file_digest(path: Path) -> str:
+    """Digest of a file's bytes; a file that cannot be read gets a unique never-matching key."""
+    try:
+        return digest(path.read_bytes())
+    except OSError as exc:
+        return digest("unreadable", str(path), str(exc), os.urandom(8))
+
+
+def config_digest(root: Path, names: Iterable[str]) -> str:
+    """Digest of the config files a tool reads (absent files count as absent)."""
+    parts: list[str | bytes] = []
+    for name in sorted(names):
+        path = root / name
+        parts += [name, path.read_bytes() if path.is_file() else b"<absent>"]
+    return digest(*parts)
+
+
+@dataclass(frozen=True)
+class Cache:
+    """A key-value store of JSON values under one folder; ``folder=None`` disables it."""
+
+    folder: Path | None
+    """The cache folder, or None for ``--no-cache``."""
+
+    @classmethod
+    def for_target(cls, root: Path, enabled: bool) -> Cache:
+        """The cache of a target (``ROOT/.riskaudit_cache``), created with a git-ignore of its own."""
+        if not enabled:
+            return cls(None)
+        folder = root / CACHE_DIR
+        try:
+            folder.mkdir(exist_ok=True)
+            ignore = folder / ".gitignore"
+            if not ignore.exists():
+                ignore.write_text("# created by riskaudit\n*\n", encoding="utf-8")
+        except OSError:
+            return cls(None)
+        return cls(folder)
+
+    def subfolder(self, name: str) -> Path | None:
+        """A folder inside the cache for a tool's own cache (mypy's incremental data)."""
+        if self.folder is None:
+            return None
+        path = self.folder / name
+        try:
+            path.mkdir(exist_ok=True)
+        except OSError:
+            return None
+        return path
+
+    def _path(self, namespace: str, key: str) -> Path | None:
+        if self.folder is None:
+            return None
+        return self.folder / namespace / key[:2] / f"{key}.json"
+
+    def get(self, namespace: str, key: str) -> object | None:
+        """The stored value, or None on a miss (a corrupt entry is removed)."""
+        path = self._path(namespace, key)
+        if path is None or not path.is_file():
+            return None
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+            if not isinstance(entry, dict) or entry.get("key") != key or entry.get("format") != FORMAT:
+                raise ValueError("not an entry for this key")
+            value: object = entry["value"]
+            return value
+        except (OSError, ValueError, KeyError):
+            path.unlink(missing_ok=True)
+            return None
+
+    def put(self, namespace: str, key: str, value: object) -> None:
+        """Store a JSON value atomically; a failed write leaves no entry behind."""
+        path = self._path(namespace, key)
+        if path is None:
+            return
+        text = json.dumps({"format": FORMAT, "riskaudit": __version__, "key": key, "value": value})
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle, temp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write(text)
+            os.replace(temp, path)
+        except OSError:
+            return
+
+
+NO_CACHE = Cache(None)
+"""A disabled cache: every lookup misses, nothing is written."""
+
+
+def findings_to_json(findings: Sequence[RawFinding]) -> list[list[object]]:
+    """Raw findings as compact JSON rows."""
+    return [[f.tool, f.code, f.message, f.path, f.line, f.column] for f in findings]
+
+
+def findings_from_json(value: object) -> tuple[RawFinding, ...] | None:
+    """Raw findings back from JSON rows, or None when the value is not such rows."""
+    if not isinstance(value, list):
+        return None
+    rows: list[RawFinding] = []
+    for row in value:
+        if not (isinstance(row, list) and len(row) == 6):
+            return None
+        tool, code, message, path, line, column = row
+        if not (isinstance(tool, str) and isinstance(code, str) and isinstance(message, str)):
+            return None
+        if not (path is None or isinstance(path, str)):
+            return None
+        if not all(n is None or (isinstance(n, int) and not isinstance(n, bool)) for n in (line, column)):
+            return None
+        rows.append(RawFinding(tool, code, message, path, line, column))
+    return tuple(rows)

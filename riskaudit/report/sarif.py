@@ -1,0 +1,212 @@
+"""SARIF 2.1.0 output for GitHub code scanning and other SARIF viewers: a pure serialiser.
+
+One run with riskaudit as the driver, a ``reportingDescriptor`` per rule that has findings, one
+result per finding, and the tools that failed as ``toolExecutionNotifications`` of an invocation
+that was not successful. Suppressed findings are not results; their count is in the run's
+properties.
+
+Locations are relative POSIX URIs against ``%SRCROOT%`` (see ``ci.repo_path``). Project-level
+findings (no file) point at the project root artifact (``.``, no region); file-level findings have
+no region. Each result carries a ``partialFingerprints`` entry that does not use the line number, so
+that code scanning keeps tracking an alert when lines above it move.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Mapping, Sequence
+from urllib.parse import quote
+
+from riskaudit.models import Confidence, Finding, RuleDoc, Severity, ToolStatus
+from riskaudit.report.ci import SARIF_LEVEL, repo_path
+from riskaudit.results import ScanResult
+from riskaudit.suppressions import suppressed_counts
+
+SARIF_VERSION = "2.1.0"
+SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
+"""The ``$schema`` URI GitHub's documentation uses for SARIF 2.1.0."""
+SRCROOT = "%SRCROOT%"
+"""The URI base id of every location."""
+FINGERPRINT_KEY = "riskaudit/v1"
+"""The ``partialFingerprints`` key; bump its version when the fingerprint's inputs change."""
+PRECISION = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LOW: "low"}
+"""The ``precision`` property (GitHub's vocabulary) of each confidence."""
+
+
+def normalise_code(text: str) -> str:
+    """A source line with its whitespace collapsed, so re-indenting does not change a fingerprint."""
+    return " ".join(text.split())
+
+
+def fingerprint_base(finding: Finding) -> str:
+    """The line-number-free identity of a finding: rule, path, enclosing symbol and the flagged code.
+
+    The code is the highlighted line of the excerpt, whitespace-normalised; findings without an
+    excerpt (low severities, file- and project-level findings) use their message instead.
+    """
+    line = next((normalise_code(x.text) for x in finding.excerpt if x.highlight), None)
+    code = line if line is not None else normalise_code(finding.message)
+    data = "\x00".join((finding.rule_id, finding.path or "", finding.symbol, code))
+    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
+
+
+def fingerprints(findings: Sequence[Finding]) -> list[str]:
+    """A stable fingerprint per finding; identical ones get ``:2``, ``:3``... in line order."""
+    order = sorted(range(len(findings)), key=lambda i: (findings[i].path or "", findings[i].line or 0, i))
+    seen: dict[str, int] = {}
+    result = [""] * len(findings)
+    for index in order:
+        base = fingerprint_base(findings[index])
+        seen[base] = seen.get(base, 0) + 1
+        result[index] = f"{base}:{seen[base]}"
+    return result
+
+
+def uri(path: str) -> str:
+    """A relative POSIX path as a URI reference (spaces, colons and ``%`` percent-encoded)."""
+    return quote(path, safe="/")
+
+
+def _fence(text: str) -> str:
+    """A backtick fence longer than any backtick run in the text."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def rule_descriptor(doc: RuleDoc) -> dict[str, object]:
+    """A SARIF ``reportingDescriptor`` for one rule."""
+    fence = _fence(doc.example)
+    return {
+        "id": doc.id,
+        "name": doc.slug,
+        "shortDescription": {"text": doc.title},
+        "fullDescription": {"text": doc.problem},
+        "help": {
+            "text": f"Risk: {doc.risk}\n\nRecommendation: {doc.recommendation}",
+            "markdown": (
+                f"**Risk**: {doc.risk}\n\n**Recommendation**: {doc.recommendation}\n\n"
+                f"{fence}python\n{doc.example}\n{fence}"
+            ),
+        },
+        "defaultConfiguration": {"level": SARIF_LEVEL[doc.severity]},
+        "properties": {
+            "tags": [doc.category],
+            "precision": PRECISION[doc.confidence],
+            "problem.severity": _problem_severity(doc.severity),
+            "riskaudit/severity": doc.severity.value,
+        },
+    }
+
+
+def _problem_severity(severity: Severity) -> str:
+    """The ``problem.severity`` property GitHub reads: error, warning or recommendation."""
+    return {"error": "error", "warning": "warning"}.get(SARIF_LEVEL[severity], "recommendation")
+
+
+def _location(finding: Finding, root: str) -> dict[str, object]:
+    """The physical location of a finding; the project root artifact for project-level ones."""
+    if finding.path is None:
+        return {"physicalLocation": {"artifactLocation": {"uri": uri(repo_path(root, ".")), "uriBaseId": SRCROOT}}}
+    physical: dict[str, object] = {
+        "artifactLocation": {"uri": uri(repo_path(root, finding.path)), "uriBaseId": SRCROOT}
+    }
+    if finding.line:
+        physical["region"] = {"startLine": finding.line}
+    return {"physicalLocation": physical}
+
+
+def sarif_result(
+    finding: Finding, rule_index: Mapping[str, int], fingerprint: str, root: str
+) -> dict[str, object]:
+    """A SARIF ``result`` for one finding."""
+    properties: dict[str, object] = {
+        "riskScore": finding.risk,
+        "severity": finding.severity.value,
+        "sources": list(finding.sources),
+    }
+    if finding.symbol:
+        properties["symbol"] = finding.symbol
+    if finding.path is None:
+        properties["projectLevel"] = True
+    return {
+        "ruleId": finding.rule_id,
+        "ruleIndex": rule_index[finding.rule_id],
+        "level": SARIF_LEVEL[finding.severity],
+        "message": {"text": finding.message or finding.rule_id},
+        "locations": [_location(finding, root)],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        "properties": properties,
+    }
+
+
+def rule_ids(result: ScanResult) -> list[str]:
+    """Every rule with a doc in the result or a finding, in id order."""
+    return sorted(set(result.rules) | {f.rule_id for f in result.findings})
+
+
+def _invocation(result: ScanResult) -> dict[str, object]:
+    """Whether the analysis completed, with a notification for every tool that failed or was skipped."""
+    notifications = [
+        {
+            "level": "error" if run.status is ToolStatus.FAILED else "note",
+            "message": {"text": f"{run.name} {run.status.value}: {run.reason or 'no reason given'}"},
+            "properties": {"tool": run.name, "status": run.status.value},
+        }
+        for run in result.runs
+        if run.status is not ToolStatus.OK
+    ]
+    invocation: dict[str, object] = {
+        "executionSuccessful": not result.incomplete,
+        "endTimeUtc": result.meta.date,
+    }
+    if notifications:
+        invocation["toolExecutionNotifications"] = notifications
+    return invocation
+
+
+def sarif_log(result: ScanResult) -> dict[str, object]:
+    """The scan as a SARIF 2.1.0 log object."""
+    ids = rule_ids(result)
+    index = {rule_id: position for position, rule_id in enumerate(ids)}
+    prints = fingerprints(result.findings)
+    root = result.meta.root
+    run_properties: dict[str, object] = {
+        "target": result.meta.target,
+        "commit": result.meta.commit,
+        "failOn": result.meta.fail_on,
+        "suppressed": len(result.suppressed),
+        "suppressedByRule": dict(suppressed_counts(result.suppressed)),
+        "deselected": result.deselected,
+    }
+    return {
+        "$schema": SARIF_SCHEMA,
+        "version": SARIF_VERSION,
+        "runs": [
+            {
+                "tool": {
+                    "driver": {
+                        "name": "riskaudit",
+                        "version": result.meta.riskaudit_version,
+                        "semanticVersion": result.meta.riskaudit_version,
+                        "rules": [
+                            rule_descriptor(result.rules[rule_id]) if rule_id in result.rules else {"id": rule_id}
+                            for rule_id in ids
+                        ],
+                    }
+                },
+                "invocations": [_invocation(result)],
+                "results": [
+                    sarif_result(finding, index, fingerprint, root)
+                    for finding, fingerprint in zip(result.findings, prints, strict=True)
+                ],
+                "properties": run_properties,
+            }
+        ],
+    }
+
+
+def render_sarif(result: ScanResult) -> str:
+    """The scan as SARIF 2.1.0 JSON text ending in a newline."""
+    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"

@@ -1,0 +1,103 @@
+"""The result cache: reused when unchanged, invalidated by content, config and tool version.
+
+A corrupt cache is never trusted. Every scan here runs the real tools.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from support import copy_fixture
+
+from riskaudit.cache import CACHE_DIR, Cache, digest
+from riskaudit.catalogue import default_catalogue
+from riskaudit.collectors.cached import environment_stamp
+from riskaudit.options import ScanOptions
+from riskaudit.results import ScanResult
+from riskaudit.scan import scan
+
+
+def _scan(project: Path, cached: bool = True) -> ScanResult:
+    return scan(project, ScanOptions(python=sys.executable, use_cache=cached), default_catalogue())
+
+
+def _key(result: ScanResult) -> list[tuple[str, str | None, int | None, tuple[str, ...]]]:
+    return [(f.rule_id, f.path, f.line, f.sources) for f in result.findings]
+
+
+@pytest.fixture()
+def project(tmp_path: Path) -> Path:
+    return copy_fixture("asyncapp", tmp_path)
+
+
+def test_unchanged_tree_reuses_every_result(project: Path) -> None:
+    cold = _scan(project)
+    warm = _scan(project)
+    assert _key(warm) == _key(cold)
+    mypy = warm.run("mypy")
+    assert mypy is not None and "unchanged since the cached run" in mypy.executable
+    assert (project / CACHE_DIR / ".gitignore").read_text().strip().endswith("*")
+
+
+def test_changed_file_gives_fresh_results(project: Path) -> None:
+    _scan(project)
+    report = project / "app" / "services" / "report.py"
+    report.write_text(report.read_text() + "\n\ndef added(x):\n    unused = 1\n    return x\n")
+    fresh = _scan(project)
+    assert _key(fresh) == _key(_scan(project, cached=False))
+    added = [f for f in fresh.findings if f.path == "app/services/report.py" and "flake8:F841" in f.sources]
+    assert added, "the new defect in the touched file must be found"
+    mypy = fresh.run("mypy")
+    assert mypy is not None and "unchanged" not in mypy.executable
+
+
+def test_changed_config_gives_fresh_results(project: Path) -> None:
+    first = _scan(project)
+    assert any("flake8:D103" in f.sources for f in first.findings)
+    config = project / ".flake8"
+    config.write_text(config.read_text().replace("extend-ignore = ", "extend-ignore = D103, "))
+    second = _scan(project)
+    assert not any("flake8:D103" in f.sources for f in second.findings)
+
+
+def test_corrupt_cache_is_discarded(project: Path) -> None:
+    clean = _key(_scan(project, cached=False))
+    _scan(project)
+    entries = [p for p in (project / CACHE_DIR).rglob("*.json") if "mypy/" not in p.as_posix().split(CACHE_DIR)[1]]
+    assert entries
+    for number, entry in enumerate(entries):
+        entry.write_text(["{not json", '{"format": "1", "key": "other", "value": []}', "[]", ""][number % 4])
+    assert _key(_scan(project)) == clean
+    assert _key(_scan(project)) == clean
+
+
+def test_no_cache_writes_nothing(project: Path) -> None:
+    _scan(project, cached=False)
+    assert not (project / CACHE_DIR).exists()
+
+
+def test_environment_stamp_changes_when_packages_change(tmp_path: Path) -> None:
+    (tmp_path / "bin").mkdir()
+    python = tmp_path / "bin" / "python"
+    python.write_text("")
+    site = tmp_path / "lib" / "python3.11" / "site-packages"
+    site.mkdir(parents=True)
+    before = environment_stamp(str(python))
+    os.utime(site, ns=(1, 1))
+    pinned = environment_stamp(str(python))
+    (site / "newtool-2.0.dist-info").mkdir()
+    os.utime(site, ns=(2, 2))
+    assert before is not None and pinned != environment_stamp(str(python))
+    assert environment_stamp(str(tmp_path / "nowhere" / "python")) is None
+
+
+def test_keys_separate_tool_versions(tmp_path: Path) -> None:
+    cache = Cache.for_target(tmp_path, True)
+    old, new = digest("flake8", "7.0.0", "x.py"), digest("flake8", "7.1.0", "x.py")
+    cache.put("flake8", old, [["flake8", "E501", "line too long", "x.py", 1, 1]])
+    assert cache.get("flake8", new) is None
+    assert cache.get("flake8", old) == [["flake8", "E501", "line too long", "x.py", 1, 1]]
+    assert digest("a", "bc") != digest("ab", "c")

@@ -11,8 +11,8 @@ from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps
 
-FORMATS = ("markdown", "html", "json")
-EXTENSIONS = {"markdown": "md", "html": "html", "json": "json"}
+FORMATS = ("markdown", "html", "json", "sarif", "github")
+EXTENSIONS = {"markdown": "md", "html": "html", "json": "json", "sarif": "sarif", "github": "txt"}
 
 
 def templates_dir() -> Path:
@@ -83,4 +83,12 @@ def render(result: ScanResult, fmt: str) -> str:
         from riskaudit.report.html import render_html
 
         return render_html(result)
+    if fmt == "sarif":
+        from riskaudit.report.sarif import render_sarif
+
+        return render_sarif(result)
+    if fmt == "github":
+        from riskaudit.report.github import render_github
+
+        return render_github(result)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

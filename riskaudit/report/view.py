@@ -355,7 +355,7 @@ def build_view(result: ScanResult) -> ReportView:
 
 
 @dataclass(frozen=True)
-class LayerCoverage:
+class LayerFileCoverage:
     """Coverage of one critical-layer file, for the coverage chart."""
 
     file: FileCoverage
@@ -386,7 +386,7 @@ def rule_counts(result: ScanResult) -> tuple[tuple[RuleDoc, int], ...]:
     return tuple((result.rules[rule_id], counts[rule_id]) for rule_id in sorted(counts))
 
 
-def layer_coverage(result: ScanResult) -> tuple[LayerCoverage, ...]:
+def layer_file_coverage(result: ScanResult) -> tuple[LayerFileCoverage, ...]:
     """Every measured critical-layer file with statements, by path; empty when coverage was not measured."""
     if result.coverage is None:
         return ()
@@ -395,5 +395,5 @@ def layer_coverage(result: ScanResult) -> tuple[LayerCoverage, ...]:
     for entry in result.coverage.files:
         layer = layer_of(entry.path, result.layers)
         if layer is not None and entry.statements:
-            rows.append(LayerCoverage(entry, layer.name, layer.coverage_threshold, entry.path in flagged))
+            rows.append(LayerFileCoverage(entry, layer.name, layer.coverage_threshold, entry.path in flagged))
     return tuple(rows)

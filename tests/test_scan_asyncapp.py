@@ -60,6 +60,13 @@ def test_missing_await_is_one_finding_from_mypy_and_the_detector(asyncapp: Path,
     assert finding.sources == ("mypy:unused-coroutine", "riskaudit:missing-await")
 
 
+def test_variable_reuse_is_one_finding_from_mypy_and_the_detector(asyncapp: Path, asyncapp_result: ScanResult) -> None:
+    (line,) = marker_lines(asyncapp / "app/repositories/base.py", "variable-reuse")
+    (finding,) = [f for f in asyncapp_result.findings if f.line == line and f.path == "app/repositories/base.py"]
+    assert finding.rule_id == "RA106"
+    assert finding.sources == ("mypy:assignment", "riskaudit:variable-reuse")
+
+
 def test_complex_function_and_radon_agree_in_one_finding(asyncapp: Path, asyncapp_result: ScanResult) -> None:
     (line,) = marker_lines(asyncapp / "app/services/report.py", "complex-function")
     (finding,) = [f for f in asyncapp_result.findings if f.rule_id == "RA401" and f.line == line]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import os
 import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
 from importlib.metadata import version
 
 import libcst as cst
@@ -148,7 +151,14 @@ def facts_digest(project: ProjectFacts, detectors: Sequence[type[Detector]]) -> 
         "modules": sorted(project.modules),
         "detectors": [f"{d.__module__}.{d.__qualname__}" for d in detectors],
     }
-    return digest("detectors", __version__, json.dumps(state))
+    return digest("detectors", __version__, json.dumps(state), _code_digest(tuple(detectors)))
+
+
+@lru_cache(maxsize=8)
+def _code_digest(detectors: tuple[type[Detector], ...]) -> str:
+    """Digest of the detectors' own source (and the framework's): changed code means fresh results."""
+    files = {Path(__file__), Path(inspect.getfile(Detector))} | {Path(inspect.getfile(d)) for d in detectors}
+    return digest(*(path.read_bytes() for path in sorted(files)))
 
 
 def run_detectors(

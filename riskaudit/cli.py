@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -17,9 +18,12 @@ from rich.table import Table
 
 from riskaudit import __version__
 from riskaudit.catalogue import Catalogue, default_catalogue
+from riskaudit.collectors.process import stop_all
 from riskaudit.config import effective_options, load_config
 from riskaudit.errors import RiskauditError, UsageError
-from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code
+from riskaudit.baseline import BaselineEntry, apply_baseline, dumps_baseline, entries_of, load_baseline
+from riskaudit.diff import Changes, apply_diff, changed_lines
+from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code, gated
 from riskaudit.models import Severity, ToolRun, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.ranking import FORMULA
@@ -134,16 +138,18 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
         if run.status is not ToolStatus.OK:
             style = "bold red" if run.status is ToolStatus.FAILED else "yellow"
             err.print(f"[{style}]{run.name} {run.status.value}:[/] {escape(run.reason)}", highlight=False)
-    counts = {s: sum(f.severity is s for f in result.findings) for s in Severity}
+    counted = gated(result)
+    counts = {s: sum(f.severity is s for f in counted) for s in Severity}
     line = "  ".join(f"[{SEVERITY_STYLE[s.value]}]{s.value} {n}[/]" for s, n in counts.items())
-    err.print(f"Findings: {line}", highlight=False)
+    err.print(f"{'New findings' if result.baseline else 'Findings'}: {line}", highlight=False)
+    _scope_summary(result)
     if result.suppressed:
         err.print(f"Suppressed inline: {len(result.suppressed)} (listed in the report with their reasons)")
-    if result.findings:
+    if counted:
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
         for column in ("risk", "severity", "rule", "location", "message"):
             table.add_column(column, overflow="fold")
-        for finding in result.findings[:top]:
+        for finding in counted[:top]:
             table.add_row(
                 f"{finding.risk:g}",
                 f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/]",
@@ -203,12 +209,38 @@ def scan(
         float | None,
         typer.Option(help="Seconds each tool may run before it is killed (the run is then incomplete). Default 900."),
     ] = None,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(help="Gate only on findings not recorded in this baseline file (the report still lists all)."),
+    ] = None,
+    write_baseline: Annotated[
+        Path | None,
+        typer.Option(help="Record the current findings in this baseline file (not when the run is incomplete)."),
+    ] = None,
+    diff: Annotated[
+        str | None,
+        typer.Option(help="Only findings on lines changed since this git ref (git diff REF; untracked files count)."),
+    ] = None,
+    untrusted: Annotated[
+        bool,
+        typer.Option(
+            "--untrusted",
+            help="Execute nothing from the target: riskaudit's own interpreter and tool configs, no plugins, "
+            "no tests (for pull requests from forks).",
+        ),
+    ] = False,
 ) -> None:
     """Analyse a project and write the risk report; the exit code is the CI gate."""
     if timeout is not None and timeout <= 0:
         raise _fail(f"--timeout {timeout:g}: must be a positive number of seconds")
+    if untrusted and run_tests:
+        raise _fail("--run-tests runs the target's code: it cannot be combined with --untrusted")
+    if untrusted and python is not None:
+        raise _fail("--python runs the target's interpreter: it cannot be combined with --untrusted")
     if run_tests and coverage_file is not None:
         raise _fail("--run-tests and --coverage-file exclude each other: measure afresh or read existing data")
+    if write_baseline is not None and diff is not None:
+        raise _fail("--write-baseline records every finding: it cannot be combined with --diff")
     catalogue = _catalogue()
     cli_options = ScanOptions(
         python=python,
@@ -219,17 +251,23 @@ def scan(
         ignore=_split(ignore),
         timeout=timeout if timeout is not None else ScanOptions.timeout,
         fail_on=fail_on.value if fail_on is not None else ScanOptions.fail_on,
+        untrusted=untrusted,
     )
     given = {
         name
         for name, value in (("fail_on", fail_on), ("timeout", timeout), ("select", select), ("ignore", ignore))
         if value is not None
     }
+    signal.signal(signal.SIGINT, _interrupted)
     try:
         target = prepare(path, cli_options)
         options = effective_options(load_config(target.root), cli_options, frozenset(given))
         _check_selection(catalogue, options)
+        entries = load_baseline(baseline) if baseline is not None else None
+        changes = changed_lines(target.root, diff) if diff is not None else None
         err.print(f"Scanning {len(target.files)} Python files in {escape(str(path))} with {escape(target.python)}")
+        for note in target.not_analysed:
+            err.print(f"[yellow]not analysed:[/] {escape(note)}", highlight=False)
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False
         ) as bar:
@@ -238,9 +276,60 @@ def scan(
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
+    result = _incremental(result, changes, entries, baseline, write_baseline)
     where = _emit(result, fmt, output)
     _summary(result, where)
+    if write_baseline is not None and result.incomplete:
+        raise _fail(f"{write_baseline}: baseline not written: the analysis is incomplete (a tool failed)")
     raise typer.Exit(exit_code(result))
+
+
+def _incremental(
+    result: ScanResult,
+    changes: Changes | None,
+    entries: tuple[BaselineEntry, ...] | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+) -> ScanResult:
+    """Apply --diff, write --write-baseline (only for a complete run) and compare with --baseline."""
+    if changes is not None:
+        result = apply_diff(result, changes)
+    if write_baseline is None or result.incomplete:
+        if entries is not None and baseline is not None:
+            result = apply_baseline(result, entries, str(baseline))
+        return result
+    try:
+        write_atomic(write_baseline, dumps_baseline(result.findings))
+    except OSError as exc:
+        raise _fail(f"{write_baseline}: cannot write the baseline: {exc.strerror or exc}") from None
+    if entries is not None and baseline is not None:
+        return apply_baseline(result, entries, str(baseline), written=baseline == write_baseline)
+    return apply_baseline(result, entries_of(result.findings), str(write_baseline), written=True)
+
+
+def _scope_summary(result: ScanResult) -> None:
+    """The baseline and diff lines of the terminal summary."""
+    if result.baseline is not None:
+        b = result.baseline
+        written = " (written now)" if b.written else ""
+        err.print(
+            f"Baseline {escape(b.path)}{written}: {b.new} new, {b.known} known; the gate counts new findings only",
+            highlight=False,
+        )
+    if result.diff is not None:
+        d = result.diff
+        covered = d.coverage_display or ("not measured" if d.statements is None else "no measured statement")
+        err.print(
+            f"Diff since {escape(d.ref)}: {len(d.files)} changed file(s), {d.lines} line(s); {len(result.findings)} "
+            f"finding(s) on them, {d.dropped} elsewhere left out; changed lines covered: {covered}",
+            highlight=False,
+        )
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    """Ctrl-C: kill the running tools (they run in sessions of their own), then stop the scan."""
+    stop_all()
+    raise KeyboardInterrupt
 
 
 def _split(values: list[str] | None) -> tuple[str, ...]:

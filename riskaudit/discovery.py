@@ -60,6 +60,10 @@ class Target:
     """The interpreter the target runs with."""
     python_origin: str
     """How the interpreter was chosen (``--python``, ``$VIRTUAL_ENV``, ``.venv``, ``riskaudit``)."""
+    not_analysed: tuple[str, ...] = ()
+    """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names."""
+    untrusted: bool = False
+    """``--untrusted``: nothing from the target may run (its configs, plugins, tests, interpreter)."""
 
     @property
     def source_paths(self) -> tuple[str, ...]:
@@ -76,14 +80,36 @@ def is_test_path(path: str) -> bool:
     return any(part in _TEST_DIRS for part in pure.parts[:-1])
 
 
-def discover_files(root: Path) -> tuple[tuple[SourceFile, ...], tuple[str, ...]]:
-    """Regular ``*.py`` files below root and the nested projects left out.
+def shown_name(path: str) -> str:
+    """A path as safe one-line text: control characters escaped, undecodable bytes as hex escapes."""
+    raw = os.fsencode(path).decode("utf-8", errors="backslashreplace")
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in raw)
+
+
+def unsafe_name(path: str) -> str:
+    """Why a relative path cannot be handed to the tools, or empty when it can.
+
+    Tools print one finding per line and reports are UTF-8 text: a name with a control character
+    (a newline) or bytes that are not UTF-8 would break the parsing or the report.
+    """
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return "file name is not valid UTF-8"
+    if any(not c.isprintable() for c in path):
+        return "file name contains a control character"
+    return ""
+
+
+def discover_files(root: Path) -> tuple[tuple[SourceFile, ...], tuple[str, ...], tuple[str, ...]]:
+    """Regular ``*.py`` files below root, the nested projects left out and the files not analysed.
 
     Skips VCS folders, caches, build output, virtualenvs and folders that are projects of
     their own (they have their own config and are scanned separately).
     """
     found: list[SourceFile] = []
     nested: list[str] = []
+    skipped: list[str] = []
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         kept = []
@@ -100,22 +126,32 @@ def discover_files(root: Path) -> tuple[tuple[SourceFile, ...], tuple[str, ...]]
             if not name.endswith(".py"):
                 continue
             full = here / name
+            relative = full.relative_to(root).as_posix()
             try:
                 mode = full.stat().st_mode
-            except OSError:
+            except OSError as exc:
+                why = "broken symlink or symlink loop" if full.is_symlink() else (exc.strerror or str(exc))
+                skipped.append(f"{shown_name(relative)} ({why})")
                 continue
             if not stat.S_ISREG(mode):
+                skipped.append(f"{shown_name(relative)} (not a regular file)")
                 continue
-            relative = full.relative_to(root).as_posix()
+            problem = unsafe_name(relative)
+            if problem:
+                skipped.append(f"{shown_name(relative)} ({problem})")
+                continue
             found.append(SourceFile(path=relative, is_test=is_test_path(relative)))
-    return tuple(sorted(found, key=lambda f: f.path)), tuple(sorted(nested))
+    return tuple(sorted(found, key=lambda f: f.path)), tuple(sorted(nested)), tuple(sorted(skipped))
 
 
-def find_python(root: Path, explicit: str | None) -> tuple[str, str]:
+def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tuple[str, str]:
     """The target's interpreter and how it was found.
 
     Order: ``--python``, the active virtualenv, ``.venv``/``venv`` in the target, riskaudit's own.
+    Untrusted targets always get riskaudit's own (the target's interpreter is never run).
     """
+    if untrusted:
+        return sys.executable, "riskaudit's interpreter (untrusted mode)"
     if explicit:
         candidate = Path(explicit).expanduser()
         if not candidate.exists():
@@ -133,13 +169,16 @@ def find_python(root: Path, explicit: str | None) -> tuple[str, str]:
     return sys.executable, "riskaudit's interpreter"
 
 
-def load_target(path: Path, python: str | None) -> Target:
+def load_target(path: Path, python: str | None, untrusted: bool = False) -> Target:
     """Resolve the path to scan and what is in it; raises TargetError when it cannot be scanned."""
     if not path.exists():
         raise TargetError(f"{path}: no such file or directory")
     if not path.is_dir():
         raise TargetError(f"{path}: not a directory; pass the project's root folder")
     root = path.resolve()
-    interpreter, origin = find_python(root, python)
-    files, nested = discover_files(root)
-    return Target(root=root, files=files, nested_projects=nested, python=interpreter, python_origin=origin)
+    interpreter, origin = find_python(root, python, untrusted)
+    files, nested, skipped = discover_files(root)
+    return Target(
+        root=root, files=files, nested_projects=nested, python=interpreter, python_origin=origin,
+        not_analysed=skipped, untrusted=untrusted,
+    )

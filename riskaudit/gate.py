@@ -22,10 +22,15 @@ def blocking(findings: Iterable[Finding], fail_on: str) -> tuple[Finding, ...]:
     return tuple(f for f in findings if f.severity.at_least(threshold))
 
 
+def gated(result: ScanResult) -> tuple[Finding, ...]:
+    """The findings the gate counts: all of them, or with ``--baseline`` only those not in the baseline."""
+    return tuple(f for f in result.findings if f.new is not False)
+
+
 def exit_code(result: ScanResult) -> int:
     """2 when any tool failed (an incomplete analysis never passes), 1 on blocking findings, else 0."""
     if result.incomplete:
         return EXIT_INCOMPLETE
-    if blocking(result.findings, result.meta.fail_on):
+    if blocking(gated(result), result.meta.fail_on):
         return EXIT_FINDINGS
     return EXIT_PASSED

@@ -123,6 +123,8 @@ class Finding:
     """Whether the file is in a critical layer (data access, auth, ...)."""
     excerpt: tuple[ExcerptLine, ...] = field(default=())
     """A few lines of code around the finding."""
+    new: bool | None = None
+    """With ``--baseline``: True when the baseline does not hold it (only those gate); None without one."""
 
     @property
     def location(self) -> str:

@@ -32,3 +32,5 @@ class ScanOptions:
     """``--run-tests``: run the target's pytest suite under coverage first."""
     fail_on: str = "critical"
     """Gate threshold: a severity, or ``none`` to never fail on findings."""
+    untrusted: bool = False
+    """``--untrusted``: execute nothing from the target (no config plugins, no tests, not its interpreter)."""

@@ -50,6 +50,51 @@ class ScanMeta:
     """The gate threshold: a severity or ``none``."""
     nested_projects: tuple[str, ...] = ()
     """Folders below the target that are projects of their own and were not scanned."""
+    untrusted: bool = False
+    """Scanned with ``--untrusted``: the target's tool configs, plugins, tests and interpreter were not used."""
+    not_analysed: tuple[str, ...] = ()
+    """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names."""
+
+
+@dataclass(frozen=True)
+class BaselineSummary:
+    """How the findings compare with a ``--baseline`` file."""
+
+    path: str
+    """The baseline file as given on the command line."""
+    entries: int
+    """Findings recorded in it."""
+    known: int
+    """Findings of this scan that it holds (they do not gate)."""
+    new: int
+    """Findings of this scan that it does not hold (only these gate)."""
+    written: bool = False
+    """Whether this scan wrote the file (``--write-baseline``)."""
+
+
+@dataclass(frozen=True)
+class DiffScope:
+    """The ``--diff REF`` restriction: only findings on lines changed since a git ref."""
+
+    ref: str
+    """The git ref as given."""
+    files: tuple[str, ...]
+    """Changed or untracked files below the target, target-relative, sorted."""
+    lines: int
+    """Added or changed lines in those files."""
+    dropped: int
+    """Findings left out: on unchanged lines, in unchanged files, or project-level."""
+    statements: int | None = None
+    """Changed lines coverage measured (executable statements); None when coverage was not measured."""
+    executed: int | None = None
+    """Of those, lines the tests executed; None when coverage was not measured."""
+
+    @property
+    def coverage_display(self) -> str:
+        """Coverage of the changed lines as ``83% (10 of 12 lines)``; empty when unknown or none measured."""
+        if not self.statements or self.executed is None:
+            return ""
+        return f"{100 * self.executed / self.statements:.0f}% ({self.executed} of {self.statements} lines)"
 
 
 @dataclass(frozen=True)
@@ -84,6 +129,10 @@ class ScanResult:
     """Findings dropped by --select/--ignore."""
     suppressed: tuple[SuppressedFinding, ...] = ()
     """Findings silenced by inline ``# riskaudit: ignore[...] -- reason`` comments (not in ``findings``)."""
+    baseline: BaselineSummary | None = None
+    """The ``--baseline`` comparison, or None without one."""
+    diff: DiffScope | None = None
+    """The ``--diff`` restriction, or None for a whole-project scan."""
     schema_version: int = field(default=SCHEMA_VERSION)
     """Version of this structure in JSON."""
 

@@ -25,7 +25,7 @@ from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.discovery import Target, load_target
-from riskaudit.errors import TargetError
+from riskaudit.errors import TargetError, UsageError
 from riskaudit.mapping import map_findings, rules_used
 from riskaudit.exposure import MOCKED_LAYERS, crap_findings, error_path_findings, function_coverage, layer_coverage
 from riskaudit.layers import Layer, layer_of
@@ -71,6 +71,39 @@ def scan_date() -> str:
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
+CACHED_NOTE = ", unchanged since the cached run"
+"""What the mypy collector appends to its executable when it reused a cached result."""
+
+
+def reproducible_runs(runs: tuple[ToolRun, ...]) -> tuple[ToolRun, ...]:
+    """With ``SOURCE_DATE_EPOCH`` set: durations 0 and no trace of the result cache, for identical reports."""
+    if not os.environ.get("SOURCE_DATE_EPOCH", "").strip():
+        return runs
+    return tuple(
+        replace(
+            run,
+            duration=0.0,
+            executable=run.executable.removesuffix(CACHED_NOTE),
+            command=_without_cache_dir(run.command),
+        )
+        for run in runs
+    )
+
+
+def _without_cache_dir(command: tuple[str, ...]) -> tuple[str, ...]:
+    """A command without its ``--cache-dir PATH`` (the cache's place, not how the tool analysed)."""
+    kept: list[str] = []
+    skip = False
+    for part in command:
+        if skip:
+            skip = False
+        elif part == "--cache-dir":
+            skip = True
+        else:
+            kept.append(part)
+    return tuple(kept)
+
+
 def git_commit(root: Path) -> str:
     """The target's short commit id, with ``-dirty`` when it has local changes; empty outside git."""
     if shutil.which("git") is None:
@@ -85,7 +118,9 @@ def git_commit(root: Path) -> str:
 
 def prepare(path: Path, options: ScanOptions) -> Target:
     """The target at path with its files and interpreter; raises TargetError when there is nothing to scan."""
-    target = load_target(path, options.python)
+    if options.untrusted and options.run_tests:
+        raise UsageError("--run-tests runs the target's code: it cannot be combined with --untrusted")
+    target = load_target(path, options.python, options.untrusted)
     if not target.files:
         nested = f" (nested projects, scan them separately: {', '.join(target.nested_projects)})"
         raise TargetError(
@@ -104,7 +139,8 @@ def scan_target(
 ) -> ScanResult:
     """Run the collectors on a prepared target, then map and rank their findings."""
     listener = progress or _Silent()
-    cache = Cache.for_target(target.root, options.use_cache)
+    # an untrusted target could ship a .riskaudit_cache that hides findings: never read it
+    cache = Cache.for_target(target.root, options.use_cache and not target.untrusted)
     with ThreadPoolExecutor(max_workers=3, thread_name_prefix="riskaudit") as pool:
         futures: dict[str, Future[ToolRun]] = {}
         for name, job in (
@@ -135,7 +171,7 @@ def scan_target(
         runs["coverage"] = replace(coverage_run, findings=coverage_run.findings + extra)
     mocked = any(f.code == NO_REAL_DATABASE_TEST for f in detectors_run.findings)
     untested = mocked_files(coverage, options.layers) if mocked else frozenset()
-    ordered = tuple(runs[name] for name in TOOL_ORDER if name in runs)
+    ordered = reproducible_runs(tuple(runs[name] for name in TOOL_ORDER if name in runs))
     kept = select_rules(catalogue.rules, options.select, options.ignore)
     mapped = map_findings(ordered, catalogue, index, functions, coverage, options.layers, kept, measured, untested)
     mapped, suppressed = suppress(
@@ -224,4 +260,6 @@ def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanM
         lines=lines,
         fail_on=options.fail_on,
         nested_projects=target.nested_projects,
+        untrusted=target.untrusted,
+        not_analysed=target.not_analysed,
     )

@@ -186,6 +186,10 @@ def test_mapping(
 
 MESSAGE_SAMPLES = {
     ("RA106", "assignment"): SQL_REUSE,
+    ("RA106", "variable-reuse"): (
+        "`stmt` holds delete() on one path and is rebound here to update() on another: "
+        "which one the code below uses depends on the path taken"
+    ),
     ("RA401", "C901"): "'f' is too complex (15)",
     ("RA402", "C901"): "'f' is too complex (45)",
 }

@@ -10,6 +10,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
+from riskaudit.collectors import isolation
 from riskaudit.collectors.paths import relative_posix
 from riskaudit.collectors.process import pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
@@ -205,12 +206,17 @@ def read_data(path: Path, target: Target, timeout: float) -> tuple[list[FileCove
     python, origin = pick_interpreter(target.python, "coverage")
     with tempfile.TemporaryDirectory(prefix="riskaudit-cov-") as temp:
         out = Path(temp) / "coverage.json"
-        command = [python, "-m", "coverage", "json", f"--data-file={path}", "-o", str(out), "-q", "--fail-under=0"]
-        result = run_process(command, cwd=target.root, timeout=timeout)
+        command = [python, "-m", "coverage", "json", f"--data-file={path.resolve()}", "-o", str(out), "-q"]
+        command.append("--fail-under=0")
+        cwd = target.root
+        if target.untrusted:  # riskaudit's own rc file (no plugins) and nothing to import from the cwd
+            command.append(f"--rcfile={isolation.coverage_config()}")
+            cwd = isolation.work_dir()
+        result = run_process(command, cwd=cwd, timeout=timeout)
         if result.returncode != 0 or not out.is_file():
             reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
             raise CoverageDataError(f"coverage json failed: {reason}")
-        version = run_process([python, "-m", "coverage", "--version"], cwd=target.root, timeout=60)
+        version = run_process([python, "-m", "coverage", "--version"], cwd=cwd, timeout=60)
         label = version.stdout.splitlines()[0] if version.stdout else "coverage"
         return (*parse_json_report(out.read_text(encoding="utf-8"), target.root), f"{label} ({origin})")
 

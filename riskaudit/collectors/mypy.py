@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import configparser
 import os
 import json
@@ -13,8 +14,9 @@ from pathlib import Path
 
 from riskaudit.collectors.paths import relative_posix
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json
+from riskaudit.collectors import isolation
 from riskaudit.collectors.cached import cached_tool_version, environment_stamp
-from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
+from riskaudit.collectors.process import ProcessResult, display_command, pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
@@ -90,6 +92,78 @@ def parse_text_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
     return tuple(findings)
 
 
+_ERROR_LINE = re.compile(
+    r"^(?P<path>[^\n]+?):(?:(?P<line>\d+):)?(?:\d+:)? ?error: (?P<message>.*?)(?:  \[[a-z0-9-]+\])?$"
+)
+
+
+def blocking_errors(output: str, root: Path, files: set[str]) -> dict[str, RawFinding]:
+    """The scanned files a failed (exit 2) mypy run names in errors, each with its first error.
+
+    Syntax errors, null bytes and undecodable files stop mypy before it checks anything; these
+    become findings (code ``syntax``) so that the rest of the files can be checked without them.
+    """
+    found: dict[str, RawFinding] = {}
+    for text in output.splitlines():
+        try:
+            item = json.loads(text)
+        except json.JSONDecodeError:
+            item = None
+        if isinstance(item, dict) and "file" in item and item.get("severity", "error") == "error":
+            path, line, message = str(item["file"]), item.get("line"), str(item.get("message", ""))
+        elif (match := _ERROR_LINE.match(text)) is not None:
+            path, line, message = match["path"], match["line"], match["message"]
+        else:
+            continue
+        relative = relative_posix(path, root)
+        if relative in files and relative not in found:
+            number = int(line) if isinstance(line, (int, str)) and str(line).isdigit() and int(line) > 0 else None
+            message = f"mypy cannot parse this file: {message}"
+            found[relative] = RawFinding("mypy", "syntax", message, relative, number)
+    return found
+
+
+def too_deep(root: Path, paths: Iterable[str]) -> dict[str, RawFinding]:
+    """Files Python's own parser gives up on (RecursionError, MemoryError): mypy crashes on those."""
+    found: dict[str, RawFinding] = {}
+    for path in paths:
+        relative = relative_posix(path, root)
+        try:
+            ast.parse((root / relative).read_bytes())
+        except (RecursionError, MemoryError) as exc:
+            message = f"mypy crashed, and Python cannot parse this file either ({type(exc).__name__}: {exc})"
+            found[relative] = RawFinding("mypy", "syntax", message, relative)
+        except (OSError, SyntaxError, ValueError):
+            continue
+    return found
+
+
+def run_without_unreadable(
+    command: list[str], cwd: Path, timeout: float, root: Path, files: set[str]
+) -> tuple[ProcessResult, dict[str, RawFinding]]:
+    """Run mypy, again without the files that stop it (blocking errors, crashes on too deep code).
+
+    Returns the last run and a finding per file left out.
+    """
+    result = run_process(command, cwd=cwd, timeout=timeout)
+    stopped: dict[str, RawFinding] = {}
+    while "--" in command and result.returncode is not None and (result.returncode == 2 or result.returncode < 0):
+        cut = command.index("--") + 1
+        if result.returncode == 2:
+            blocked = blocking_errors(f"{result.stdout}\n{result.stderr}", root, files)
+        else:  # killed by a signal (a segfault): leave out what Python's parser cannot handle either
+            blocked = too_deep(root, command[cut:])
+        rest = [arg for arg in command[cut:] if relative_posix(arg, root) not in blocked]
+        if not blocked or len(rest) == len(command) - cut:
+            break
+        stopped.update(blocked)
+        if not rest:
+            return ProcessResult(0, "", "", result.duration), stopped
+        command = command[:cut] + rest
+        result = run_process(command, cwd=cwd, timeout=timeout)
+    return result, stopped
+
+
 def supports_json(version: str) -> bool:
     """Whether this mypy has ``--output json`` (added in mypy 1.11)."""
     match = _VERSION.search(version)
@@ -142,12 +216,15 @@ def config_declares_files(root: Path) -> bool:
 
 def build_command(python: str, target: Target, use_json: bool, files: Iterable[str]) -> list[str]:
     """The mypy command line for this target."""
-    command = [python, "-m", "mypy", "--python-executable", target.python, "--no-error-summary"]
+    if target.untrusted:  # riskaudit's own config: none of the target's plugins or python_executable
+        command = [python, "-m", "mypy", "--config-file", str(isolation.mypy_config()), "--no-error-summary"]
+    else:
+        command = [python, "-m", "mypy", "--python-executable", target.python, "--no-error-summary"]
     if use_json:
         command += ["--output", "json"]
     else:
         command += ["--show-column-numbers", "--show-error-codes", "--no-pretty", "--hide-error-context"]
-    if not config_declares_files(target.root):
+    if target.untrusted or not config_declares_files(target.root):
         command += ["--", *files]
     return command
 
@@ -188,10 +265,11 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     """
     python, origin = pick_interpreter(target.python, "mypy")
     executable = f"{python} -m mypy ({origin})"
-    version, problem = cached_tool_version(python, "mypy", target.root, cache)
+    cwd = isolation.work_dir() if target.untrusted else target.root
+    version, problem = cached_tool_version(python, "mypy", cwd, cache)
     if problem:
         return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=problem)
-    files = [f.path for f in target.files]
+    files = [str(target.root / f.path) if target.untrusted else f.path for f in target.files]
     if not files and not config_declares_files(target.root):
         return ToolRun("mypy", ToolStatus.SKIPPED, version, executable, reason="no Python files")
     use_json = supports_json(version)
@@ -205,7 +283,10 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     known = findings_from_json(cache.get("mypy-results", key)) if key else None
     if known is not None:
         return replace(run, findings=known, executable=f"{executable}, unchanged since the cached run")
-    result = run_process(command, cwd=target.root, timeout=timeout)
+    result, stopped = run_without_unreadable(command, cwd, timeout, target.root, set(target.source_paths))
+    if stopped:
+        names = ", ".join(sorted(stopped))
+        run = replace(run, reason=f"not type-checked (mypy cannot parse them): {names}")
     run = replace(run, duration=result.duration)
     if result.returncode not in (0, 1):
         reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, target.root)
@@ -218,6 +299,7 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     if result.returncode == 1 and not findings:
         reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
         return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
+    findings = (*stopped.values(), *findings)
     if key:
         cache.put("mypy-results", key, findings_to_json(findings))
     return replace(run, findings=findings)

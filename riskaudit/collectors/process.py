@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -13,6 +14,18 @@ from functools import lru_cache
 from pathlib import Path
 
 DEFAULT_TIMEOUT = 900.0
+_running: set[subprocess.Popen[bytes]] = set()
+_running_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+def stop_all() -> None:
+    """Kill the process group of every running tool and start no more (on Ctrl-C)."""
+    _stopping.set()
+    with _running_lock:
+        running = list(_running)
+    for proc in running:
+        _kill_group(proc)
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,8 @@ def run_process(
 ) -> ProcessResult:
     """Run a command in its own session; on timeout the whole process group is killed."""
     start = time.monotonic()
+    if _stopping.is_set():
+        return ProcessResult(None, "", "", 0.0, "interrupted")
     try:
         proc = subprocess.Popen(
             list(command),
@@ -51,6 +66,19 @@ def run_process(
         )
     except OSError as exc:
         return ProcessResult(None, "", "", time.monotonic() - start, f"cannot start {command[0]}: {exc}")
+    with _running_lock:
+        _running.add(proc)
+    if _stopping.is_set():  # interrupted while it started
+        _kill_group(proc)
+    try:
+        return _finish(proc, timeout, start)
+    finally:
+        with _running_lock:
+            _running.discard(proc)
+
+
+def _finish(proc: subprocess.Popen[bytes], timeout: float, start: float) -> ProcessResult:
+    """Wait for a started process; on timeout or an exception its whole group is killed."""
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:

@@ -8,17 +8,18 @@ properties.
 Locations are relative POSIX URIs against ``%SRCROOT%`` (see ``ci.repo_path``). Project-level
 findings (no file) point at the project root artifact (``.``, no region); file-level findings have
 no region. Each result carries a ``partialFingerprints`` entry that does not use the line number, so
-that code scanning keeps tracking an alert when lines above it move.
+that code scanning keeps tracking an alert when lines above it move (``riskaudit.fingerprint``).
+With a baseline, each result has a ``baselineState``: ``new`` or ``unchanged``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from urllib.parse import quote
 
+from riskaudit.fingerprint import fingerprints
 from riskaudit.models import Confidence, Finding, RuleDoc, Severity, ToolStatus
 from riskaudit.report.ci import SARIF_LEVEL, repo_path
 from riskaudit.results import ScanResult
@@ -29,39 +30,10 @@ SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 """The ``$schema`` URI GitHub's documentation uses for SARIF 2.1.0."""
 SRCROOT = "%SRCROOT%"
 """The URI base id of every location."""
-FINGERPRINT_KEY = "riskaudit/v1"
+FINGERPRINT_KEY = "riskaudit/v2"
 """The ``partialFingerprints`` key; bump its version when the fingerprint's inputs change."""
 PRECISION = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LOW: "low"}
 """The ``precision`` property (GitHub's vocabulary) of each confidence."""
-
-
-def normalise_code(text: str) -> str:
-    """A source line with its whitespace collapsed, so re-indenting does not change a fingerprint."""
-    return " ".join(text.split())
-
-
-def fingerprint_base(finding: Finding) -> str:
-    """The line-number-free identity of a finding: rule, path, enclosing symbol and the flagged code.
-
-    The code is the highlighted line of the excerpt, whitespace-normalised; findings without an
-    excerpt (low severities, file- and project-level findings) use their message instead.
-    """
-    line = next((normalise_code(x.text) for x in finding.excerpt if x.highlight), None)
-    code = line if line is not None else normalise_code(finding.message)
-    data = "\x00".join((finding.rule_id, finding.path or "", finding.symbol, code))
-    return hashlib.sha256(data.encode("utf-8")).hexdigest()[:32]
-
-
-def fingerprints(findings: Sequence[Finding]) -> list[str]:
-    """A stable fingerprint per finding; identical ones get ``:2``, ``:3``... in line order."""
-    order = sorted(range(len(findings)), key=lambda i: (findings[i].path or "", findings[i].line or 0, i))
-    seen: dict[str, int] = {}
-    result = [""] * len(findings)
-    for index in order:
-        base = fingerprint_base(findings[index])
-        seen[base] = seen.get(base, 0) + 1
-        result[index] = f"{base}:{seen[base]}"
-    return result
 
 
 def uri(path: str) -> str:
@@ -130,7 +102,7 @@ def sarif_result(
         properties["symbol"] = finding.symbol
     if finding.path is None:
         properties["projectLevel"] = True
-    return {
+    entry: dict[str, object] = {
         "ruleId": finding.rule_id,
         "ruleIndex": rule_index[finding.rule_id],
         "level": SARIF_LEVEL[finding.severity],
@@ -139,6 +111,9 @@ def sarif_result(
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": properties,
     }
+    if finding.new is not None:
+        entry["baselineState"] = "new" if finding.new else "unchanged"
+    return entry
 
 
 def rule_ids(result: ScanResult) -> list[str]:

@@ -6,7 +6,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from riskaudit.gate import blocking
+from riskaudit.gate import blocking, gated
 from riskaudit.layers import layer_of
 from riskaudit.models import FileCoverage, Finding, FunctionCoverage, RuleDoc, Severity, ToolRun, ToolStatus
 from riskaudit.ranking import FORMULA
@@ -306,12 +306,13 @@ def _conclusion(status: str, result: ScanResult, untested: str) -> str:
 
 def gate_text(result: ScanResult) -> str:
     """What the CI gate decided, with its exit code."""
-    failing = blocking(result.findings, result.meta.fail_on)
+    failing = blocking(gated(result), result.meta.fail_on)
+    new = " new" if result.baseline is not None else ""
     if result.incomplete:
         return "FAILED (exit 2): the analysis is incomplete"
     if failing:
-        return f"FAILED (exit 1): {len(failing)} finding(s) at or above --fail-on {result.meta.fail_on}"
-    return f"PASSED (exit 0): nothing at or above --fail-on {result.meta.fail_on}"
+        return f"FAILED (exit 1): {len(failing)}{new} finding(s) at or above --fail-on {result.meta.fail_on}"
+    return f"PASSED (exit 0): nothing{new} at or above --fail-on {result.meta.fail_on}"
 
 
 def _from_mypy(finding: Finding) -> bool:

@@ -628,3 +628,18 @@ def test_five_thousand_findings_open_and_filter(tab: Tab, asyncapp_result: ScanR
         f"{filtering['text_frame']:.1f} ms to next frame; sort by location {filtering['sort_frame']:.1f} ms"
     )
     tab.assert_clean(path)
+
+
+def test_header_shows_mode_skipped_files_and_baseline(asyncapp_result: ScanResult) -> None:
+    from riskaudit.results import BaselineSummary
+
+    meta = replace(asyncapp_result.meta, untrusted=True, not_analysed=("<b>x.py</b> (not a regular file)",))
+    result = replace(
+        asyncapp_result,
+        meta=meta,
+        baseline=BaselineSummary(path="base.json", written=False, entries=3, new=1, known=2),
+    )
+    page = render_html(result)
+    assert "untrusted mode: the target's tool configs and plugins were not used" in page
+    assert "not analysed: &lt;b&gt;x.py&lt;/b&gt; (not a regular file)" in page
+    assert "<code>base.json</code>: 1 new, 2 known of 3 recorded" in page

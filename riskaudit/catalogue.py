@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping as MappingType
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -291,3 +291,14 @@ def _doc_as_table(doc: RuleDoc) -> dict[str, object]:
     table.update(severity=doc.severity.value, confidence=doc.confidence.value)
     table["mappings"] = [{"tool": "riskaudit", "code": "x"}]
     return table
+
+
+def with_severities(catalogue: Catalogue, overrides: Iterable[tuple[str, str]]) -> Catalogue:
+    """The catalogue with the configured severities; raises CatalogueError naming an unknown rule."""
+    rules = dict(catalogue.rules)
+    for rule_id, severity in overrides:
+        if rule_id not in rules:
+            raise CatalogueError(f"[tool.riskaudit] severity.{rule_id}: no such rule; see `riskaudit rules`")
+        rule = rules[rule_id]
+        rules[rule_id] = Rule(doc=replace(rule.doc, severity=Severity(severity)), mappings=rule.mappings)
+    return Catalogue(rules=rules)

@@ -19,7 +19,7 @@ from rich.table import Table
 from riskaudit import __version__
 from riskaudit.catalogue import Catalogue, default_catalogue
 from riskaudit.collectors.process import stop_all
-from riskaudit.config import effective_options, load_config
+from riskaudit.config import FileConfig, effective_options, load_config
 from riskaudit.errors import RiskauditError, UsageError
 from riskaudit.baseline import BaselineEntry, apply_baseline, dumps_baseline, entries_of, load_baseline
 from riskaudit.diff import Changes, apply_diff, changed_lines
@@ -260,9 +260,13 @@ def scan(
     }
     signal.signal(signal.SIGINT, _interrupted)
     try:
-        target = prepare(path, cli_options)
-        options = effective_options(load_config(target.root), cli_options, frozenset(given))
+        # an untrusted target's [tool.riskaudit] could switch the gate off: it is not read
+        config = load_config(path.resolve()) if path.is_dir() and not untrusted else FileConfig()
+        options = effective_options(config, cli_options, frozenset(given))
+        target = prepare(path, options)
         _check_selection(catalogue, options)
+        if baseline is None and config.baseline is not None:
+            baseline = target.root / config.baseline
         entries = load_baseline(baseline) if baseline is not None else None
         changes = changed_lines(target.root, diff) if diff is not None else None
         err.print(f"Scanning {len(target.files)} Python files in {escape(str(path))} with {escape(target.python)}")

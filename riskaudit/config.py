@@ -14,7 +14,19 @@ from riskaudit.options import ScanOptions
 
 _T = TypeVar("_T")
 SEVERITIES = ("critical", "high", "medium", "low", "none")
-_KEYS = {"fail-on", "select", "ignore", "timeout", "total-coverage-threshold", "critical-layers"}
+_KEYS = {
+    "fail-on",
+    "select",
+    "ignore",
+    "timeout",
+    "total-coverage-threshold",
+    "critical-layers",
+    "exclude",
+    "per-file-ignores",
+    "severity",
+    "baseline",
+}
+_RULE_SEVERITIES = ("critical", "high", "medium", "low", "info")
 _LAYER_KEYS = {"names", "paths", "threshold"}
 
 
@@ -34,6 +46,14 @@ class FileConfig:
     """Total coverage below this is a finding."""
     layers: tuple[Layer, ...] | None = None
     """Critical layers (replacing the defaults)."""
+    exclude: tuple[str, ...] | None = None
+    """Path globs of files not to analyse."""
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] | None = None
+    """``(path glob, rule id prefixes)`` dropped for matching files."""
+    severities: tuple[tuple[str, str], ...] | None = None
+    """``(rule id, severity)`` overrides of the catalogue's default severities."""
+    baseline: str | None = None
+    """Baseline file (relative to the project root) used when ``--baseline`` is not given."""
 
 
 def load_config(root: Path) -> FileConfig:
@@ -72,7 +92,59 @@ def parse_config(table: object) -> FileConfig:
         timeout=_number(table, "timeout", minimum=0.001),
         total_coverage_threshold=_number(table, "total-coverage-threshold", maximum=100.0),
         layers=_layers(table.get("critical-layers")),
+        exclude=_globs(table, "exclude"),
+        per_file_ignores=_per_file_ignores(table.get("per-file-ignores")),
+        severities=_severities(table.get("severity")),
+        baseline=_path(table, "baseline"),
     )
+
+
+def _globs(table: Mapping[str, object], key: str) -> tuple[str, ...] | None:
+    """A list of path globs."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ValueError(f'{key} must be a list of path globs, like ["migrations/*", "*_pb2.py"]')
+    return tuple(value)
+
+
+def _per_file_ignores(value: object) -> tuple[tuple[str, tuple[str, ...]], ...] | None:
+    """``per-file-ignores = {"tests/*" = ["RA2"]}``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError('per-file-ignores must be a table like {"tests/*" = ["RA2", "RA114"]}')
+    result = []
+    for glob, rules in value.items():
+        if not isinstance(rules, list) or not all(isinstance(r, str) and r for r in rules):
+            raise ValueError(f"per-file-ignores.{glob!r} must be a list of rule ids or prefixes")
+        result.append((glob, tuple(r.upper() for r in rules)))
+    return tuple(result)
+
+
+def _severities(value: object) -> tuple[tuple[str, str], ...] | None:
+    """``severity = {RA203 = "low"}``."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise ValueError('severity must be a table like {RA203 = "low"}')
+    result = []
+    for rule_id, severity in value.items():
+        if severity not in _RULE_SEVERITIES:
+            raise ValueError(f"severity.{rule_id} = {severity!r}: must be one of {', '.join(_RULE_SEVERITIES)}")
+        result.append((rule_id.upper(), severity))
+    return tuple(result)
+
+
+def _path(table: Mapping[str, object], key: str) -> str | None:
+    """A non-empty path string."""
+    value = table.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise ValueError(f"{key} must be a path relative to the project root")
+    return value
 
 
 def _rule_list(table: Mapping[str, object], key: str) -> tuple[str, ...] | None:
@@ -157,4 +229,7 @@ def effective_options(config: FileConfig, cli: ScanOptions, given: frozenset[str
             "total_coverage_threshold", cli.total_coverage_threshold, config.total_coverage_threshold
         ),
         layers=pick("layers", cli.layers, config.layers),
+        exclude=pick("exclude", cli.exclude, config.exclude),
+        per_file_ignores=pick("per_file_ignores", cli.per_file_ignores, config.per_file_ignores),
+        severities=pick("severities", cli.severities, config.severities),
     )

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from fnmatch import fnmatch
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -169,7 +171,7 @@ def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tu
     return sys.executable, "riskaudit's interpreter"
 
 
-def load_target(path: Path, python: str | None, untrusted: bool = False) -> Target:
+def load_target(path: Path, python: str | None, untrusted: bool = False, exclude: Sequence[str] = ()) -> Target:
     """Resolve the path to scan and what is in it; raises TargetError when it cannot be scanned."""
     if not path.exists():
         raise TargetError(f"{path}: no such file or directory")
@@ -178,6 +180,11 @@ def load_target(path: Path, python: str | None, untrusted: bool = False) -> Targ
     root = path.resolve()
     interpreter, origin = find_python(root, python, untrusted)
     files, nested, skipped = discover_files(root)
+    if exclude:
+        kept = tuple(f for f in files if not any(fnmatch(f.path, glob) for glob in exclude))
+        if len(kept) < len(files):
+            skipped = (*skipped, f"{len(files) - len(kept)} file(s) excluded by [tool.riskaudit] exclude")
+        files = kept
     return Target(
         root=root, files=files, nested_projects=nested, python=interpreter, python_origin=origin,
         not_analysed=skipped, untrusted=untrusted,

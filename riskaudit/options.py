@@ -24,6 +24,12 @@ class ScanOptions:
     """Seconds each tool may run before it is killed."""
     layers: tuple[Layer, ...] = field(default=DEFAULT_LAYERS)
     """Critical layers and their coverage thresholds."""
+    exclude: tuple[str, ...] = ()
+    """Path globs of files not to analyse (``*`` crosses folders)."""
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """``(path glob, rule id prefixes)`` dropped for matching files."""
+    severities: tuple[tuple[str, str], ...] = ()
+    """``(rule id, severity)`` overrides of the catalogue's default severities."""
     total_coverage_threshold: float = 60.0
     """Total line coverage below this is a finding."""
     use_cache: bool = True

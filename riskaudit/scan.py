@@ -6,6 +6,7 @@ import datetime
 import os
 import shutil
 import tempfile
+from fnmatch import fnmatch
 from collections.abc import Sequence
 from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -14,7 +15,7 @@ from typing import Protocol
 
 from riskaudit import __version__
 from riskaudit.cache import Cache
-from riskaudit.catalogue import Catalogue, select_rules
+from riskaudit.catalogue import Catalogue, select_rules, with_severities
 from riskaudit.collectors import coverage as coverage_collector
 from riskaudit.collectors import flake8 as flake8_collector
 from riskaudit.collectors import mypy as mypy_collector
@@ -26,10 +27,10 @@ from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError, UsageError
-from riskaudit.mapping import map_findings, rules_used
+from riskaudit.mapping import Mapped, map_findings, rules_used
 from riskaudit.exposure import MOCKED_LAYERS, crap_findings, error_path_findings, function_coverage, layer_coverage
 from riskaudit.layers import Layer, layer_of
-from riskaudit.models import CoverageData, ToolRun, ToolStatus
+from riskaudit.models import CoverageData, Finding, ToolRun, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.sources import build_index
@@ -120,7 +121,7 @@ def prepare(path: Path, options: ScanOptions) -> Target:
     """The target at path with its files and interpreter; raises TargetError when there is nothing to scan."""
     if options.untrusted and options.run_tests:
         raise UsageError("--run-tests runs the target's code: it cannot be combined with --untrusted")
-    target = load_target(path, options.python, options.untrusted)
+    target = load_target(path, options.python, options.untrusted, options.exclude)
     if not target.files:
         nested = f" (nested projects, scan them separately: {', '.join(target.nested_projects)})"
         raise TargetError(
@@ -138,6 +139,7 @@ def scan_target(
     target: Target, path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None
 ) -> ScanResult:
     """Run the collectors on a prepared target, then map and rank their findings."""
+    catalogue = with_severities(catalogue, options.severities)
     listener = progress or _Silent()
     # an untrusted target could ship a .riskaudit_cache that hides findings: never read it
     cache = Cache.for_target(target.root, options.use_cache and not target.untrusted)
@@ -174,6 +176,9 @@ def scan_target(
     ordered = reproducible_runs(tuple(runs[name] for name in TOOL_ORDER if name in runs))
     kept = select_rules(catalogue.rules, options.select, options.ignore)
     mapped = map_findings(ordered, catalogue, index, functions, coverage, options.layers, kept, measured, untested)
+    # tools that pick their own files (mypy with `files` in its config) may still report excluded ones
+    excluded = tuple((glob, ("RA",)) for glob in options.exclude)
+    mapped = ignore_per_file(mapped, (*options.per_file_ignores, *excluded))
     mapped, suppressed = suppress(
         mapped, index, catalogue, ordered, kept,
         lambda run: map_findings(
@@ -232,6 +237,21 @@ def _coverage_stage(
         data = replace(data, source="--run-tests")
         run = replace(run, executable="--run-tests")
     return test_run, run, data
+
+
+def ignore_per_file(mapped: Mapped, ignores: Sequence[tuple[str, Sequence[str]]]) -> Mapped:
+    """Drop findings of the rules configured away for matching paths; they count as deselected."""
+    if not ignores:
+        return mapped
+
+    def ignored(finding: Finding) -> bool:
+        return finding.path is not None and any(
+            fnmatch(finding.path, glob) and any(finding.rule_id.startswith(p) for p in prefixes)
+            for glob, prefixes in ignores
+        )
+
+    kept = tuple(f for f in mapped.findings if not ignored(f))
+    return replace(mapped, findings=kept, deselected=mapped.deselected + len(mapped.findings) - len(kept))
 
 
 def mocked_files(coverage: CoverageData | None, layers: Sequence[Layer]) -> frozenset[str]:

@@ -25,6 +25,10 @@ from riskaudit.options import ScanOptions
         ({"critical-layers": {"billing": {"paths": "app/billing/*"}}}, "critical-layers.billing.paths"),
         ({"critical-layers": {"billing": {"globs": ["x"]}}}, "critical-layers.billing: unknown key 'globs'"),
         ({"critical-layers": {"billing": {"threshold": "high"}}}, "threshold = 'high'"),
+        ({"exclude": "migrations/*"}, "exclude must be a list of path globs"),
+        ({"per-file-ignores": {"tests/*": "RA2"}}, "per-file-ignores.'tests/*' must be a list"),
+        ({"severity": {"RA203": "urgent"}}, "severity.RA203 = 'urgent'"),
+        ({"baseline": 3}, "baseline must be a path"),
     ],
 )
 def test_bad_config_names_the_key(table: dict[str, object], fragment: str) -> None:
@@ -85,3 +89,36 @@ def test_unknown_config_key_is_a_one_line_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "[tool.riskaudit] unknown key 'failon'" in result.stderr
     assert "pyproject.toml" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_exclude_per_file_ignores_severity_and_baseline_from_config(tmp_path: Path) -> None:
+    project = copy_fixture("coverageapp", tmp_path)
+    (project / "shop" / "generated_pb2.py").write_text("x == None\n")
+    assert run_project_tests(project).returncode == 0
+    baseline = tmp_path / "before.json"
+    assert run_cli("scan", str(project), "--write-baseline", str(baseline), "--format", "json",
+                   "--output", str(tmp_path / "0.json")).returncode in (0, 1)
+    (project / "baseline.json").write_text(baseline.read_text())
+    _configure(
+        project,
+        '[tool.riskaudit]\nexclude = ["*_pb2.py"]\nbaseline = "baseline.json"\nfail-on = "low"\n\n'
+        '[tool.riskaudit.per-file-ignores]\n"shop/repositories/*" = ["RA207"]\n\n'
+        '[tool.riskaudit.severity]\nRA303 = "critical"\n',
+    )
+    out = tmp_path / "r.json"
+    result = run_cli("scan", str(project), "--format", "json", "--output", str(out))
+    data = json.loads(out.read_text())
+    paths = {f["path"] for f in data["findings"]}
+    assert "shop/generated_pb2.py" not in paths
+    assert any("excluded by [tool.riskaudit] exclude" in note for note in data["meta"]["not_analysed"])
+    assert not [f for f in data["findings"] if f["rule_id"] == "RA207"]
+    assert {f["severity"] for f in data["findings"] if f["rule_id"] == "RA303"} == {"critical"}
+    assert data["baseline"] is not None and data["baseline"]["path"].endswith("baseline.json")
+    assert result.returncode == 0, result.stderr  # everything is in the configured baseline
+
+
+def test_untrusted_mode_ignores_the_targets_riskaudit_config(tmp_path: Path) -> None:
+    project = copy_fixture("cleanapp", tmp_path)
+    _configure(project, '[tool.riskaudit]\nfailon = "none"\n')
+    result = run_cli("scan", str(project), "--untrusted", "--format", "json", "--output", str(tmp_path / "r.json"))
+    assert result.returncode in (0, 1), result.stderr

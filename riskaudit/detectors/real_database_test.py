@@ -1,0 +1,173 @@
+"""A project with a SQLAlchemy data layer whose tests never touch a real database."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from pathlib import PurePosixPath
+
+import libcst as cst
+
+from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts
+from riskaudit.detectors.mocked_database import DatabaseUsageVisitor
+from riskaudit.models import Confidence, RawFinding, RuleDoc, Severity
+
+DATA_ACCESS_FOLDERS = frozenset(
+    {"repositories", "repository", "repos", "dao", "crud", "db", "database", "models", "orm", "persistence"}
+)
+"""Folders whose modules are the data layer."""
+DATA_ACCESS_FILES = frozenset(
+    {"models.py", "repository.py", "repositories.py", "dao.py", "crud.py", "db.py", "database.py"}
+)
+"""File names of data-layer modules."""
+ENGINE_NAMES = re.compile(r"engine|sessionlocal|session_?factory|session_?maker|^async_session$", re.IGNORECASE)
+"""Names of engines and session factories a test may import from the application."""
+SHOWN = 3
+"""How many paths a message names before it says "and N more"."""
+
+RULE = RuleDoc(
+    id="RA509",
+    slug="no-real-database-test",
+    title="Data layer never tested against a real database",
+    category="test-gap",
+    severity=Severity.HIGH,
+    confidence=Confidence.MEDIUM,
+    problem=(
+        "The project has a SQLAlchemy data layer (repositories, DAOs, CRUD modules, models or db "
+        "modules that import SQLAlchemy), but no test creates a database engine: no create_engine() "
+        "or create_async_engine(), no session factory bound to an engine, no database URL, no "
+        "testcontainers. Whatever the tests cover of the data layer, they cover it against mocks or "
+        "not at all."
+    ),
+    risk=(
+        "Not a single query the application sends is executed before production. Broken SQL, wrong "
+        "filters and joins, missing columns after a migration, constraint and unique violations, "
+        "transaction and rollback handling, driver-specific type conversions (time zones, JSON, "
+        "UUIDs) and the migrations themselves all meet a database for the first time in staging or "
+        "production, and the coverage numbers of the data layer say nothing about them. This is the "
+        "gap behind 'all tests green, first real request 500s'."
+    ),
+    recommendation=(
+        "Add an integration test layer: a pytest fixture that starts the production engine (a "
+        "PostgreSQL container via testcontainers, or the CI service), runs the Alembic migrations "
+        "once per session, and gives each test a session inside a transaction that is rolled back. "
+        "Point the repository tests at it first, including their failure paths, and keep mocks only "
+        "for faults that cannot be provoked for real."
+    ),
+    example='''
+# conftest.py
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    with PostgresContainer("postgres:16") as pg:
+        yield pg.get_connection_url(driver="asyncpg")
+
+@pytest.fixture
+async def session(database_url: str) -> AsyncIterator[AsyncSession]:
+    engine = create_async_engine(database_url)
+    async with engine.connect() as conn, conn.begin() as tx:
+        yield AsyncSession(bind=conn, join_transaction_mode="create_savepoint")
+        await tx.rollback()
+    await engine.dispose()
+''',
+)
+
+
+def is_data_access_path(path: str) -> bool:
+    """Whether a source path belongs to the data layer by its folders or file name."""
+    pure = PurePosixPath(path)
+    return pure.name in DATA_ACCESS_FILES or any(part in DATA_ACCESS_FOLDERS for part in pure.parts[:-1])
+
+
+def _listed(paths: Sequence[str]) -> str:
+    """A few paths, comma-separated, with how many more there are."""
+    shown = ", ".join(sorted(paths)[:SHOWN])
+    return f"{shown} and {len(paths) - SHOWN} more" if len(paths) > SHOWN else shown
+
+
+class RealDatabaseTest(DatabaseUsageVisitor, Detector):
+    """Reports, once per project, a SQLAlchemy data layer that no test runs against a real database.
+
+    Each file records facts: a non-test module in a data-layer folder (repositories, repository,
+    repos, dao, crud, db, database, models, orm, persistence) or named models.py, repository.py,
+    db.py, ... that imports SQLAlchemy or SQLModel is a data-access module; a non-test module that
+    creates an engine is an engine module; a test file shows a real database when it calls
+    ``create_engine``/``create_async_engine``, binds a ``sessionmaker``/``async_sessionmaker``,
+    holds a database URL (``postgresql://``, ``sqlite+aiosqlite://``, ...), imports
+    testcontainers or pytest-postgresql, or imports an engine or session factory (``engine``,
+    ``SessionLocal``, ``async_session_maker``) from an engine module. ``summarize`` reports when
+    there are data-access modules and no test shows a real database, naming the test files that
+    mock it (see ``MockedDatabase``).
+
+    The examples can only show the one-file cases; a data layer *with* a real-database test takes
+    two files and is tested in tests/test_detectors_migrations.py.
+    """
+
+    RULE = RULE
+    CODE = "no-real-database-test"
+    MESSAGE = "no test runs against a real database, but the project has a SQLAlchemy data layer"
+    SCOPE = "all"
+    VALID = (
+        Example(
+            "from sqlalchemy import select\n\ndef report_query():\n    return select(1)\n",
+            path="app/services/report.py",
+        ),
+        Example(
+            "from django.db import models\n\nclass Order(models.Model):\n    pass\n",
+            path="shop/models.py",
+        ),
+        Example(
+            "from sqlalchemy.ext.asyncio import create_async_engine\n\n"
+            "engine = create_async_engine('sqlite+aiosqlite://')\n",
+            path="tests/conftest.py",
+        ),
+    )
+    INVALID = (
+        Example(
+            "from sqlalchemy import select\nfrom sqlalchemy.ext.asyncio import AsyncSession\n\n"
+            "class OrderRepository:\n    def __init__(self, session: AsyncSession) -> None:\n"
+            "        self.session = session\n",
+            path="app/repositories/orders.py",
+        ),
+    )
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Record what this file says about the data layer and its tests."""
+        context, usage = self.context, self.usage
+        if context.is_test:
+            self.facts.append(f"test\t{context.path}")
+            self.facts.extend(f"real\t{context.path}\t{evidence}" for evidence in usage.real[:1])
+            if any(usage.mocks()):
+                self.facts.append(f"mocks\t{context.path}")
+            self.facts.extend(
+                f"imports\t{context.path}\t{module}" for module, name in usage.from_imports if ENGINE_NAMES.search(name)
+            )
+            return
+        if context.is_migration:
+            return
+        if usage.creates_engine:
+            self.facts.append(f"engine-module\t{context.module}")
+        if usage.imports_database and is_data_access_path(context.path):
+            self.facts.append(f"data-access\t{context.path}")
+
+    @classmethod
+    def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:
+        """One project-level finding when there is a data layer and no test uses a real database."""
+        recorded = [fact.split("\t") for fact in facts.get(cls.CODE, ())]
+        data_access = [fields[1] for fields in recorded if fields[0] == "data-access"]
+        if not data_access or any(fields[0] == "real" for fields in recorded):
+            return []
+        engines = {fields[1] for fields in recorded if fields[0] == "engine-module"}
+        imported = {fields[2] for fields in recorded if fields[0] == "imports"}
+        if any(module == engine or engine.startswith(f"{module}.") for module in imported for engine in engines):
+            return []
+        tests = [fields[1] for fields in recorded if fields[0] == "test"]
+        mocks = [fields[1] for fields in recorded if fields[0] == "mocks"]
+        layer = f"{len(data_access)} data-access module(s) ({_listed(data_access)})"
+        if mocks:
+            why = f"{len(mocks)} test file(s) mock the database instead ({_listed(mocks)})"
+        elif tests:
+            why = f"none of the {len(tests)} test file(s) creates an engine, uses a database URL or testcontainers"
+        else:
+            why = "the project has no tests"
+        message = f"no test runs against a real database: {layer}; {why}"
+        return [RawFinding(TOOL, cls.CODE, message, None)]

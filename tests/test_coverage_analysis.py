@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from support import copy_fixture, marker_lines, run_cli, run_project_tests
 
 from riskaudit.catalogue import default_catalogue
+from riskaudit.layers import DEFAULT_LAYERS
 from riskaudit.models import Severity, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.report.render import render_markdown
@@ -127,3 +129,17 @@ def test_suite_that_cannot_start_makes_the_analysis_incomplete(tmp_path: Path) -
     assert "**Verdict: INCOMPLETE.**" in report
     assert "pytest" in report and "could not run" in report
     assert ToolStatus.FAILED.value.upper() in report
+
+
+def test_mocked_only_database_tests_count_as_untested(tmp_path: Path) -> None:
+    project = copy_fixture("migrationapp", tmp_path)
+    assert run_project_tests(project).returncode == 0
+    strict = tuple(replace(layer, coverage_threshold=100.0) for layer in DEFAULT_LAYERS)
+    result = scan(project, ScanOptions(python=sys.executable, layers=strict), default_catalogue())
+    assert any(f.rule_id == "RA509" for f in result.findings)
+    assert result.mocked_data_layer
+    repository = [f for f in result.findings if f.path and "repositories/" in f.path]
+    measured = {f.path for f in result.function_coverage if f.percent > 0 and "repositories/" in f.path}
+    assert measured, "the mocked tests do execute repository code"
+    assert repository and all(f.coverage == 0.0 for f in repository)
+    assert "mock the database" in render_markdown(result)

@@ -69,3 +69,20 @@ def test_detector_has_examples_and_a_documented_rule(detector: type[Detector]) -
 def test_detector_codes_are_unique() -> None:
     codes = [d.CODE for d in ALL_DETECTORS]
     assert len(codes) == len(set(codes))
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("migrations/versions/0001_init.py", True),
+        ("app/db/migrations/versions/postgresql/2024_01_01_x.py", True),
+        ("src/fief/alembic/main_versions/0001.py", True),
+        ("migrations/versions/__init__.py", False),
+        ("app/versions.py", False),
+        ("app/models/version_info.py", False),
+    ],
+)
+def test_migration_paths(path: str, expected: bool) -> None:
+    from riskaudit.detectors.project import is_migration_path
+
+    assert is_migration_path(path) is expected

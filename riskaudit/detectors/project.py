@@ -21,9 +21,13 @@ def module_name(path: str) -> str:
 
 
 def is_migration_path(path: str) -> bool:
-    """Whether a path is an Alembic revision: a ``.py`` file in a ``versions/`` folder."""
+    """Whether a path is an Alembic revision: a ``.py`` file below a ``versions/`` (or ``*_versions/``) folder.
+
+    Nested trees count too (``versions/postgresql/0001.py``, ``main_versions/0001.py``).
+    """
     pure = PurePosixPath(path)
-    return len(pure.parts) >= 2 and pure.parts[-2] == "versions" and pure.name != "__init__.py"
+    folders = pure.parts[:-1]
+    return pure.name != "__init__.py" and any(f == "versions" or f.endswith("_versions") for f in folders)
 
 
 def project_facts(index: SourceIndex) -> ProjectFacts:

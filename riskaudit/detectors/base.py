@@ -135,3 +135,12 @@ def call_name(node: cst.Call) -> str:
 def keyword(node: cst.Call, name: str) -> cst.Arg | None:
     """The keyword argument ``name=`` of a call, if present."""
     return next((arg for arg in node.args if arg.keyword is not None and arg.keyword.value == name), None)
+
+
+def assignment_targets(node: cst.BaseExpression) -> list[cst.BaseExpression]:
+    """Assignment targets, tuple, list and starred targets unpacked."""
+    if isinstance(node, cst.Tuple | cst.List):
+        return [t for element in node.elements for t in assignment_targets(element.value)]
+    if isinstance(node, cst.StarredElement):
+        return assignment_targets(node.value)
+    return [node]

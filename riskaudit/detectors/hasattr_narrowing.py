@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 import libcst as cst
 from libcst.metadata import CodePosition, PositionProvider
 
-from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
+from riskaudit.detectors.base import Detector, Example, FileContext, assignment_targets, dotted_name
 
 Guard = tuple[str, str]
 """``(object expression text, attribute name)`` of one ``hasattr()`` call."""
@@ -90,15 +90,6 @@ def _always_exits(body: cst.BaseSuite) -> bool:
     return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], _EXITS)
 
 
-def _targets(node: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """Assignment targets, tuple and list targets unpacked."""
-    if isinstance(node, (cst.Tuple, cst.List)):
-        return [t for element in node.elements for t in _targets(element.value)]
-    if isinstance(node, cst.StarredElement):
-        return _targets(node.value)
-    return [node]
-
-
 def _class_level_names(body: cst.BaseSuite) -> set[str]:
     """Names a class body binds directly: attributes, annotations, methods, properties, nested classes."""
     names: set[str] = set()
@@ -112,7 +103,8 @@ def _class_level_names(body: cst.BaseSuite) -> set[str]:
         elif isinstance(statement, cst.SimpleStatementLine):
             for small in statement.body:
                 if isinstance(small, cst.Assign):
-                    names.update(t.value for a in small.targets for t in _targets(a.target) if isinstance(t, cst.Name))
+                    targets = [t for a in small.targets for t in assignment_targets(a.target)]
+                    names.update(t.value for t in targets if isinstance(t, cst.Name))
                 elif isinstance(small, (cst.AnnAssign, cst.AugAssign)) and isinstance(small.target, cst.Name):
                     names.add(small.target.value)
     return names
@@ -359,7 +351,7 @@ class HasattrNarrowing(Detector):
 
     def _declare(self, target: cst.BaseExpression) -> None:
         """Note writes: ``self.a = ...``/``cls.a = ...`` declare ``a`` on the enclosing class."""
-        for item in _targets(target):
+        for item in assignment_targets(target):
             if isinstance(item, cst.Attribute):
                 self._written.add(id(item))
                 if self._classes and isinstance(item.value, cst.Name) and item.value.value in ("self", "cls"):
@@ -367,7 +359,7 @@ class HasattrNarrowing(Detector):
 
     def _note_rebinding(self, target: cst.BaseExpression, statement: cst.CSTNode) -> None:
         """Remember where a name or attribute chain got a new value (once the statement is done)."""
-        for item in _targets(target):
+        for item in assignment_targets(target):
             name = dotted_name(item)
             if name:
                 self._rebound[name] = self.get_metadata(PositionProvider, statement).start
@@ -399,7 +391,7 @@ class HasattrNarrowing(Detector):
 
     def visit_Del(self, node: cst.Del) -> None:
         """``del X.name`` under hasattr() is the remove-if-present idiom, not a use."""
-        for item in _targets(node.target):
+        for item in assignment_targets(node.target):
             if isinstance(item, cst.Attribute):
                 self._written.add(id(item))
 

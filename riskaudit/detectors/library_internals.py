@@ -10,7 +10,15 @@ from dataclasses import dataclass
 import libcst as cst
 from libcst.metadata import PositionProvider
 
-from riskaudit.detectors.base import TOOL, Detector, Example, FileContext, ProjectFacts, dotted_name
+from riskaudit.detectors.base import (
+    TOOL,
+    Detector,
+    Example,
+    FileContext,
+    ProjectFacts,
+    assignment_targets,
+    dotted_name,
+)
 from riskaudit.models import RawFinding
 
 _POOL_METHODS = frozenset({"size", "checkedin", "checkedout", "overflow"})
@@ -63,15 +71,6 @@ def _root(node: cst.BaseExpression) -> cst.BaseExpression:
             node = node.value
         else:
             return node
-
-
-def _targets(node: cst.BaseExpression) -> list[cst.BaseExpression]:
-    """Assignment targets, tuple and list targets unpacked."""
-    if isinstance(node, (cst.Tuple, cst.List)):
-        return [t for element in node.elements for t in _targets(element.value)]
-    if isinstance(node, cst.StarredElement):
-        return _targets(node.value)
-    return [node]
 
 
 def _annotation_names(annotation: cst.Annotation | None) -> set[str]:
@@ -267,7 +266,7 @@ class LibraryInternals(Detector):
 
     def _record_definitions(self, target: cst.BaseExpression, at_module: bool) -> None:
         """``obj._x = ...`` (the project attaches ``_x`` itself), or a module-level or class-level ``_x = ...``."""
-        for item in _targets(target):
+        for item in assignment_targets(target):
             if isinstance(item, cst.Attribute):
                 self._define(item.attr.value)
             elif isinstance(item, cst.Subscript) and dotted_name(item.value).endswith(".__dict__"):

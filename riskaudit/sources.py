@@ -78,6 +78,8 @@ class SourceFile:
     """``(class name, base class names)`` for each class of the file (last dotted part of each base)."""
     error_paths: tuple[ErrorPath, ...] = ()
     """``except`` and ``finally`` blocks."""
+    encoding_error: str = ""
+    """Why Python would refuse the file's encoding declaration (the tools may still read it)."""
     sql_regions: tuple[tuple[int, int], ...] = ()
     """Line ranges of arguments to SQLAlchemy expression builders (``.where(...)``, ``and_(...)``)."""
 
@@ -121,6 +123,16 @@ def decode_source(data: bytes) -> str:
     return text.removeprefix("\ufeff")
 
 
+def encoding_problem(data: bytes) -> str:
+    """Why Python itself would refuse to read this source (a bad encoding declaration); empty if none."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        "".encode(encoding)
+    except (SyntaxError, LookupError) as exc:
+        return str(exc)
+    return ""
+
+
 def source_lines(text: str) -> tuple[str, ...]:
     r"""Split text into lines as Python does: only ``\n``, ``\r\n`` and ``\r`` end a line."""
     normal = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -138,6 +150,7 @@ def read_source(root: Path, path: str) -> SourceFile:
         return SourceFile(path, (), f"cannot read: {exc.strerror or exc}", (), (), frozenset())
     text = decode_source(data)
     lines = source_lines(text)
+    refused = encoding_problem(data)
     try:
         tree = ast.parse(text.replace("\x00", ""), filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
@@ -155,7 +168,8 @@ def read_source(root: Path, path: str) -> SourceFile:
         tuple((name, frozenset(methods)) for name, methods in sorted(collector.async_methods.items())),
         tuple(sorted(collector.class_bases.items())),
         tuple(collector.error_paths),
-        tuple(collector.sql_regions),
+        encoding_error=refused,
+        sql_regions=tuple(collector.sql_regions),
     )
 
 

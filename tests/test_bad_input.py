@@ -107,10 +107,13 @@ def test_odd_encodings_and_line_ends_are_analysed(zoo: tuple[int, dict[str, Any]
     assert not any(f["rule_id"] == "RA211" and f["path"] == name for f in data["findings"])
 
 
-def test_bad_encoding_cookie_does_not_stop_the_scan(zoo: tuple[int, dict[str, Any], str, str]) -> None:
-    """Known gap: Python refuses ``coding: klingon`` but flake8 and mypy accept it; it is still analysed."""
+def test_bad_encoding_cookie_is_a_critical_finding(zoo: tuple[int, dict[str, Any], str, str]) -> None:
+    """Python refuses ``coding: klingon`` while flake8 and mypy accept it: riskaudit says so, and goes on."""
     _, data, _, _ = zoo
     assert _raw(data, "flake8", "badcookie.py")
+    (refused,) = [f for f in data["findings"] if f["path"] == "badcookie.py" and f["rule_id"] == "RA211"]
+    assert refused["severity"] == "critical" and "riskaudit:unreadable-source" in refused["sources"]
+    assert "klingon" in refused["message"]
 
 
 @pytest.mark.parametrize(

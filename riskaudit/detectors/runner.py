@@ -161,6 +161,15 @@ def _code_digest(detectors: tuple[type[Detector], ...]) -> str:
     return digest(*(path.read_bytes() for path in sorted(files)))
 
 
+def refused_sources(index: SourceIndex) -> list[RawFinding]:
+    """Files Python would refuse to read (a bad encoding declaration) that the linters still accept."""
+    return [
+        RawFinding(TOOL, "unreadable-source", f"Python cannot import this file: {source.encoding_error}", path, 1)
+        for path, source in sorted(index.files.items())
+        if source.encoding_error
+    ]
+
+
 def run_detectors(
     index: SourceIndex,
     project: ProjectFacts,
@@ -184,6 +193,7 @@ def run_detectors(
     by_path = {o.path: o for o in fresh} | {p: o for p, o in known.items() if o is not None}
     outcomes = [by_path[path] for path in sorted(by_path)]
     findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
+    findings += refused_sources(index)
     status, reason = _problems(outcomes)
     return ToolRun(
         TOOL,

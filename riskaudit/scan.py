@@ -19,6 +19,7 @@ from riskaudit.catalogue import Catalogue, select_rules, with_severities
 from riskaudit.collectors import coverage as coverage_collector
 from riskaudit.collectors import flake8 as flake8_collector
 from riskaudit.collectors import mypy as mypy_collector
+from riskaudit.collectors.mypy import CACHED_NOTE
 from riskaudit.collectors import pytest_run
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.collectors.process import run_process
@@ -70,10 +71,6 @@ def scan_date() -> str:
         else datetime.datetime.now(datetime.UTC)
     )
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
-CACHED_NOTE = ", unchanged since the cached run"
-"""What the mypy collector appends to its executable when it reused a cached result."""
 
 
 def reproducible_runs(runs: tuple[ToolRun, ...]) -> tuple[ToolRun, ...]:

@@ -241,6 +241,8 @@ def _explain_failure(stdout: str, stderr: str, use_json: bool, root: Path) -> st
     return tail(stderr or stdout) or "no output"
 
 
+CACHED_NOTE = ", unchanged since the cached run"
+"""Appended to the executable when the whole result came from the cache."""
 CONFIG_FILES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
 """Where mypy reads its configuration."""
 
@@ -282,7 +284,7 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     key = result_key(target, python, version)
     known = findings_from_json(cache.get("mypy-results", key)) if key else None
     if known is not None:
-        return replace(run, findings=known, executable=f"{executable}, unchanged since the cached run")
+        return replace(run, findings=known, executable=f"{executable}{CACHED_NOTE}")
     result, stopped = run_without_unreadable(command, cwd, timeout, target.root, set(target.source_paths))
     if stopped:
         names = ", ".join(sorted(stopped))

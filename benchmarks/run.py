@@ -8,7 +8,7 @@ Usage (from the repository root, with the interpreter riskaudit is installed in)
 
 Pinned source releases are fetched from PyPI into ``benchmarks/.cache/`` (``pip download --no-deps
 --no-binary :all:``), and each measurement runs as a child process whose wall time, CPU time
-(user + system, from ``wait4``), largest single process (``ru_maxrss``) and process-tree memory
+(user + system, from ``wait4``), largest single process (GNU time's ``%M``) and process-tree memory
 (PSS summed over the tree, sampled from ``/proc``) are recorded. See ``benchmarks/README.md``.
 """
 
@@ -93,7 +93,9 @@ class Sample:
     cpu: float
     """User + system CPU seconds of the process and every descendant it waited for."""
     max_rss_mib: float
-    """``ru_maxrss`` from ``wait4``: the largest single process of the tree, in MiB."""
+    """The largest single process of the tree (peak RSS), in MiB: GNU time's ``%M`` where /usr/bin/time
+    is GNU time, else ``ru_maxrss`` from ``wait4``, which on Linux also counts this benchmark's own RSS
+    at the fork (the high-water mark survives ``exec``)."""
     tree_mib: float
     """Peak of the memory of the whole process tree (PSS summed, sampled), in MiB."""
     returncode: int | None
@@ -168,6 +170,27 @@ class TreeSampler(threading.Thread):
         self.join()
 
 
+def _gnu_time() -> str:
+    """/usr/bin/time when it is GNU time (its ``%M`` is measured from a small parent, so it is exact)."""
+    path = "/usr/bin/time"
+    if not os.access(path, os.X_OK):
+        return ""
+    probe = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
+    return path if "GNU" in probe.stdout + probe.stderr else ""
+
+
+GNU_TIME = _gnu_time()
+
+
+def _max_rss_kib(path: Path, fallback: int) -> int:
+    """The peak RSS GNU time wrote (its last numeric line), else the ``wait4`` figure."""
+    if GNU_TIME and path.is_file():
+        numbers = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip().isdigit()]
+        if numbers:
+            return int(numbers[-1])
+    return fallback
+
+
 def _kill_group(pid: int) -> None:
     """SIGKILL a process group, ignoring one that is gone."""
     try:
@@ -212,8 +235,10 @@ class Runner:
         load = os.getloadavg()[0]
         with open(self.logs / f"{slug}.out", "wb") as out, open(self.logs / f"{slug}.err", "wb") as err:
             start = time.perf_counter()
+            rss_file = self.logs / f"{slug}.maxrss"
+            wrapped = [GNU_TIME, "-f", "%M", "-o", str(rss_file), *command] if GNU_TIME else list(command)
             proc = subprocess.Popen(
-                list(command), cwd=cwd, env=self.env(mypy_cache, riskaudit), stdin=subprocess.DEVNULL,
+                wrapped, cwd=cwd, env=self.env(mypy_cache, riskaudit), stdin=subprocess.DEVNULL,
                 stdout=out, stderr=err, start_new_session=True,
             )
             sampler = TreeSampler(proc.pid, self.interval)
@@ -236,7 +261,7 @@ class Runner:
         return Sample(
             wall=round(wall, 3),
             cpu=round(usage.ru_utime + usage.ru_stime, 3),
-            max_rss_mib=round(usage.ru_maxrss / 1024, 1),
+            max_rss_mib=round(_max_rss_kib(rss_file, usage.ru_maxrss) / 1024, 1),
             tree_mib=round(sampler.peak_kib / 1024, 1),
             returncode=None if killed else code,
             load=round(load, 2),
@@ -531,6 +556,8 @@ def run_target(project: Project, cache: Path, args: argparse.Namespace) -> dict[
             probes.append(measure_probe(setup, results, breakdown="breakdown" not in args.skip))
         print(f"   repetition {repetition}/{args.repeat} done in {time.perf_counter() - started:.0f}s "
               f"(load average now {os.getloadavg()[0]:.1f})", flush=True)
+    for used in setup.work.glob("*mypy-cache-*"):
+        shutil.rmtree(used, ignore_errors=True)
     return {
         "project": asdict(project),
         "root": str(setup.root),
@@ -743,11 +770,13 @@ def print_report(data: dict[str, Any], other: tuple[dict[str, Any], str] | None)
     return rows
 
 
-def load_other(label: str, cache: Path, fresh: dict[str, dict[str, Any]]) -> tuple[dict[str, Any], str] | None:
-    """The other target's results: from this run, else from the newest results file that has them."""
+def load_other(
+    label: str, cache: Path, fresh: dict[str, dict[str, Any]], here: str = "this run"
+) -> tuple[dict[str, Any], str] | None:
+    """The other target's results: from this run (or file, ``here``), else from the newest results file."""
     other = "large" if label == "medium" else "medium"
     if other in fresh:
-        return fresh[other], "this run"
+        return fresh[other], here
     for path in sorted(cache.glob("results-*.json"), reverse=True):
         try:
             targets = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
@@ -834,7 +863,7 @@ def report_only(cache: Path) -> int:
     print(f"report of {files[-1]}")
     for label in ("medium", "large"):
         if label in targets:
-            print_report(targets[label], load_other(label, cache, targets))
+            print_report(targets[label], load_other(label, cache, targets, "this run"))
     return 0
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import stat
 import sys
 from fnmatch import fnmatch
@@ -155,8 +156,11 @@ def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tu
     if untrusted:
         return sys.executable, "riskaudit's interpreter (untrusted mode)"
     if explicit:
-        candidate = Path(explicit).expanduser()
-        if not candidate.exists():
+        # absolute (not resolved: a venv's python is a symlink that must keep its place), since the
+        # tools run in the target's folder; a bare name such as python3.12 is looked up on PATH
+        found = shutil.which(explicit) if os.sep not in explicit and "/" not in explicit else None
+        candidate = Path(found or explicit).expanduser().absolute()
+        if not candidate.is_file():
             raise TargetError(f"--python {explicit}: no such interpreter; pass the target's python")
         return str(candidate), "--python"
     active = os.environ.get("VIRTUAL_ENV")

@@ -54,9 +54,7 @@ def zoo(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, dict[str, Any], 
     base = tmp_path_factory.mktemp("zoo")
     project = _zoo(base)
     out = base / "out.json"
-    start = time.monotonic()
     done = run_cli("scan", str(project), "--no-cache", "--format", "json", "-o", str(out))
-    assert time.monotonic() - start < 300
     assert run_cli("render", str(out), "-o", str(base / "out.md")).returncode == 0
     assert run_cli("render", str(out), "-f", "html", "-o", str(base / "out.html")).returncode == 0
     data = json.loads(out.read_text(encoding="utf-8"))
@@ -210,11 +208,9 @@ def _fake_project(tmp_path: Path, action: str) -> tuple[Path, Path]:
 def test_broken_tools_fail_closed(tmp_path: Path, action: str) -> None:
     project, fake = _fake_project(tmp_path, action)
     out = tmp_path / "out.json"
-    start = time.monotonic()
     done = run_cli(
         "scan", str(project), "--python", str(fake), "--timeout", "3", "--no-cache", "-f", "json", "-o", str(out)
     )
-    assert time.monotonic() - start < 60
     assert done.returncode == 2, done.stderr
     data = json.loads(out.read_text("utf-8"))
     runs = {r["name"]: r for r in data["runs"]}

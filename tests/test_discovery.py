@@ -1,0 +1,41 @@
+"""How the target's interpreter is chosen from ``--python``: paths are made absolute, names looked up."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+from riskaudit.discovery import find_python
+from riskaudit.errors import TargetError
+
+
+def test_relative_python_is_made_absolute_without_resolving_the_venv_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    venv_bin = tmp_path / "env" / "bin"
+    venv_bin.mkdir(parents=True)
+    (venv_bin / "python").symlink_to(sys.executable)
+    monkeypatch.chdir(tmp_path)
+    python, origin = find_python(tmp_path / "elsewhere", "env/bin/python")
+    # the tools run in the target's folder: a relative path would point nowhere there
+    assert python == str(venv_bin / "python")
+    assert origin == "--python"
+
+
+def test_bare_interpreter_name_is_found_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mypython").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ.get('PATH', '')}")
+    python, _ = find_python(tmp_path, "mypython")
+    assert python == str(tmp_path / "mypython")
+    assert shutil.which("mypython") == python
+
+
+@pytest.mark.parametrize("given", ["no-such-python-here", "missing/bin/python"])
+def test_missing_interpreter_is_a_clear_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, given: str) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(TargetError, match=f"--python {given}: no such interpreter"):
+        find_python(tmp_path, given)

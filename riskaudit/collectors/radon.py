@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import Executor
 
 import radon
 from radon.complexity import cc_rank
-from radon.metrics import mi_rank, mi_visit
+from radon.metrics import mi_rank
 from radon.visitors import ComplexityVisitor, Function
 
 from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
+from riskaudit.collectors.raw_metrics import maintainability_index
 from riskaudit.models import FunctionComplexity, RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
 
@@ -27,8 +30,13 @@ def _functions(blocks: Iterable[object]) -> Iterator[Function]:
 
 
 def analyse_file(path: str, text: str) -> tuple[list[FunctionComplexity], list[RawFinding]]:
-    """Complexity of every function in one file, and the findings for complex ones and low MI."""
-    visitor = ComplexityVisitor.from_code(text)
+    """Complexity of every function in one file, and the findings for complex ones and low MI.
+
+    The file is parsed once for both; the maintainability index equals radon's ``mi_visit(text, True)``
+    but its raw line counts take linear time (radon's own are quadratic in a statement's length).
+    """
+    tree = ast.parse(text)
+    visitor = ComplexityVisitor.from_ast(tree)
     functions = [
         FunctionComplexity(path, fn.fullname, fn.lineno, fn.endline, fn.complexity, cc_rank(fn.complexity))
         for fn in _functions(visitor.blocks)
@@ -44,7 +52,7 @@ def analyse_file(path: str, text: str) -> tuple[list[FunctionComplexity], list[R
         for fn in functions
         if fn.rank in REPORTED_CC_RANKS
     ]
-    index = mi_visit(text, True)
+    index = maintainability_index(text, tree)
     if mi_rank(index) == "C":
         findings.append(
             RawFinding(
@@ -57,19 +65,55 @@ def analyse_file(path: str, text: str) -> tuple[list[FunctionComplexity], list[R
     return functions, findings
 
 
-def _cached_file(path: str, text: str, cache: Cache) -> tuple[list[FunctionComplexity], list[RawFinding]]:
-    """``analyse_file`` through the cache (keyed by radon's version and the file's text)."""
-    key = digest("radon", radon.__version__, path, text)
-    entry = cache.get("radon", key)
-    if isinstance(entry, dict):
-        cached_findings = findings_from_json(entry.get("findings"))
-        cached_functions = _functions_from_json(path, entry.get("functions"))
-        if cached_findings is not None and cached_functions is not None:
-            return cached_functions, list(cached_findings)
-    functions, findings = analyse_file(path, text)
+_Outcome = tuple[list[FunctionComplexity], list[RawFinding]] | str
+"""A file's complexities and findings, or why radon could not analyse it."""
+PARALLEL_THRESHOLD = 40
+"""Below this many uncached files radon runs in this process (handing work over would cost more)."""
+
+
+def _analyse_batch(batch: Sequence[tuple[str, str]]) -> list[_Outcome]:
+    """``analyse_file`` over several files (a worker's unit of work); errors become their message."""
+    outcomes: list[_Outcome] = []
+    for path, text in batch:
+        try:
+            outcomes.append(analyse_file(path, text))
+        except (SyntaxError, ValueError, RecursionError) as exc:
+            outcomes.append(f"{path} ({exc})")
+    return outcomes
+
+
+def _analyse_all(work: Sequence[tuple[str, str]], executor: Executor | None, jobs: int) -> list[_Outcome]:
+    """Every file's outcome, in order; spread over the executor's workers when there is enough work."""
+    if executor is None or len(work) < PARALLEL_THRESHOLD:
+        return _analyse_batch(work)
+    size = max(1, len(work) // (jobs * 4))
+    futures = [executor.submit(_analyse_batch, work[i : i + size]) for i in range(0, len(work), size)]
+    return [outcome for future in futures for outcome in future.result()]
+
+
+def _cache_key(path: str, text: str) -> str:
+    """The cache key of a file's radon results: radon's version, the path and the text."""
+    return digest("radon", radon.__version__, path, text)
+
+
+def _from_cache(path: str, text: str, cache: Cache) -> tuple[list[FunctionComplexity], list[RawFinding]] | None:
+    """A file's cached results, or None when absent or malformed."""
+    entry = cache.get("radon", _cache_key(path, text))
+    if not isinstance(entry, dict):
+        return None
+    cached_findings = findings_from_json(entry.get("findings"))
+    cached_functions = _functions_from_json(path, entry.get("functions"))
+    if cached_findings is None or cached_functions is None:
+        return None
+    return cached_functions, list(cached_findings)
+
+
+def _to_cache(
+    path: str, text: str, functions: Sequence[FunctionComplexity], findings: Sequence[RawFinding], cache: Cache
+) -> None:
+    """Store a file's results."""
     rows = [[f.qualname, f.start, f.end, f.complexity, f.rank] for f in functions]
-    cache.put("radon", key, {"functions": rows, "findings": findings_to_json(findings)})
-    return functions, findings
+    cache.put("radon", _cache_key(path, text), {"functions": rows, "findings": findings_to_json(findings)})
 
 
 def _functions_from_json(path: str, value: object) -> list[FunctionComplexity] | None:
@@ -89,23 +133,35 @@ def _functions_from_json(path: str, value: object) -> list[FunctionComplexity] |
     return result
 
 
-def collect(index: SourceIndex, cache: Cache = NO_CACHE) -> tuple[ToolRun, tuple[FunctionComplexity, ...]]:
-    """Analyse every parsable file; files radon cannot read are named in the run's reason."""
+def collect(
+    index: SourceIndex, cache: Cache = NO_CACHE, executor: Executor | None = None, jobs: int = 2
+) -> tuple[ToolRun, tuple[FunctionComplexity, ...]]:
+    """Analyse every parsable file; files radon cannot read are named in the run's reason.
+
+    Files not in the cache are analysed in the executor's worker processes (``jobs`` of them) when
+    given and there are enough, else here.
+    """
     start = time.monotonic()
+    parsable = {path: source.text for path, source in sorted(index.files.items()) if not source.parse_error}
+    results = {path: _from_cache(path, text, cache) for path, text in parsable.items()}
+    work = [(path, text) for path, text in parsable.items() if results[path] is None]
+    failures: dict[str, str] = {}
+    for (path, text), outcome in zip(work, _analyse_all(work, executor, jobs), strict=True):
+        if isinstance(outcome, str):
+            failures[path] = outcome
+        else:
+            results[path] = outcome
+            _to_cache(path, text, *outcome, cache)
     functions: list[FunctionComplexity] = []
     findings: list[RawFinding] = []
     skipped: list[str] = []
-    for path, source in sorted(index.files.items()):
-        if source.parse_error:
-            skipped.append(path)
+    for path in sorted(index.files):
+        result = results.get(path)
+        if result is None:
+            skipped.append(failures.get(path, path))
             continue
-        try:
-            file_functions, file_findings = _cached_file(path, source.text, cache)
-        except (SyntaxError, ValueError, RecursionError) as exc:
-            skipped.append(f"{path} ({exc})")
-            continue
-        functions.extend(file_functions)
-        findings.extend(file_findings)
+        functions.extend(result[0])
+        findings.extend(result[1])
     reason = f"not analysed: {', '.join(skipped)}" if skipped else ""
     run = ToolRun(
         "radon",

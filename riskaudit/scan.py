@@ -9,7 +9,7 @@ import tempfile
 from fnmatch import fnmatch
 from collections.abc import Sequence
 from dataclasses import replace
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -25,7 +25,7 @@ from riskaudit.collectors import radon as radon_collector
 from riskaudit.collectors.process import run_process
 from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
-from riskaudit.detectors.runner import run_detectors
+from riskaudit.detectors.runner import run_detectors, worker_count
 from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError, UsageError
 from riskaudit.mapping import Mapped, map_findings, rules_used
@@ -140,7 +140,13 @@ def scan_target(
     listener = progress or _Silent()
     # an untrusted target could ship a .riskaudit_cache that hides findings: never read it
     cache = Cache.for_target(target.root, options.use_cache and not target.untrusted)
-    with ThreadPoolExecutor(max_workers=3, thread_name_prefix="riskaudit") as pool:
+    jobs = worker_count()
+    # mypy and flake8 run as subprocesses; radon and the detectors share one pool of worker processes,
+    # radon's work handed over from a thread while this one hands over the detectors'
+    with (
+        ThreadPoolExecutor(max_workers=4, thread_name_prefix="riskaudit") as pool,
+        ProcessPoolExecutor(max_workers=jobs) as workers,
+    ):
         futures: dict[str, Future[ToolRun]] = {}
         for name, job in (
             ("mypy", lambda: mypy_collector.collect(target, options.timeout, cache)),
@@ -149,13 +155,16 @@ def scan_target(
             listener.started(name)
             futures[name] = pool.submit(job)
         coverage_future = pool.submit(_coverage_stage, target, options, listener)
-        listener.started("radon")
         index = build_index(target.root, target.source_paths)
-        radon_run, functions = radon_collector.collect(index, cache)
-        listener.finished(radon_run)
+        listener.started("radon")
+        radon_future = pool.submit(radon_collector.collect, index, cache, workers, jobs)
         listener.started("riskaudit")
-        detectors_run = run_detectors(index, project_facts(index), ALL_DETECTORS, cache=cache)
+        detectors_run = run_detectors(
+            index, project_facts(index), ALL_DETECTORS, workers=jobs, cache=cache, executor=workers
+        )
         listener.finished(detectors_run)
+        radon_run, functions = radon_future.result()
+        listener.finished(radon_run)
         test_run, coverage_run, coverage = coverage_future.result()
         runs = {"radon": radon_run, "coverage": coverage_run, "riskaudit": detectors_run}
         if test_run is not None:

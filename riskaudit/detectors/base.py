@@ -8,12 +8,12 @@ that the test suite runs automatically. All detectors run in one traversal per f
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
 
 import libcst as cst
-from libcst.metadata import PositionProvider, ProviderT
+from libcst.metadata import CodeRange, ProviderT
 
 from riskaudit.models import RawFinding, RuleDoc
 
@@ -80,13 +80,31 @@ class Detector(cst.BatchableCSTVisitor):
     """Code it must stay silent on."""
     INVALID: ClassVar[Sequence[Example | str]] = ()
     """Code it must report."""
-    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = (PositionProvider,)
+    TRIGGERS: ClassVar[tuple[str, ...]] = ()
+    """Substrings of which at least one must occur in a file's text for this detector to report anything
+    there (or record facts for its project-level summary); empty: the detector looks at every file it
+    applies to. The runner skips the detector (and the libcst parse, when no detector is left) for files
+    without any."""
+    METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = ()
+    """libcst metadata computed before the visit. Positions are not among them: ``position`` computes
+    them on first use, so files where nothing is reported never pay for them."""
 
     def __init__(self, context: FileContext) -> None:
         super().__init__()
         self.context = context
         self.findings: list[RawFinding] = []
         self.facts: list[str] = []
+        self._positions: Callable[[cst.CSTNode], CodeRange] | None = None
+
+    def bind_positions(self, positions: Callable[[cst.CSTNode], CodeRange]) -> None:
+        """Give the detector the (lazy) source positions of the module it is about to visit."""
+        self._positions = positions
+
+    def position(self, node: cst.CSTNode) -> CodeRange:
+        """Where node is in the file (1-based lines, 0-based columns)."""
+        if self._positions is None:
+            raise RuntimeError(f"{type(self).__name__} visited without positions: run it through the runner")
+        return self._positions(node)
 
     @classmethod
     def applies_to(cls, context: FileContext) -> bool:
@@ -100,6 +118,11 @@ class Detector(cst.BatchableCSTVisitor):
         return not context.is_test and not context.is_migration
 
     @classmethod
+    def triggered_by(cls, text: str) -> bool:
+        """Whether the file's text contains one of the ``TRIGGERS`` (always, when there are none)."""
+        return not cls.TRIGGERS or any(trigger in text for trigger in cls.TRIGGERS)
+
+    @classmethod
     def rule_id(cls) -> str:
         """The id of the rule the detector feeds."""
         return cls.RULE if isinstance(cls.RULE, str) else cls.RULE.id
@@ -111,7 +134,7 @@ class Detector(cst.BatchableCSTVisitor):
 
     def report(self, node: cst.CSTNode, message: str | None = None) -> None:
         """Record a finding at the start of node."""
-        start = self.get_metadata(PositionProvider, node).start
+        start = self.position(node).start
         self.findings.append(
             RawFinding(TOOL, self.CODE, message or self.MESSAGE, self.context.path, start.line, start.column + 1)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodePosition, PositionProvider
+from libcst.metadata import CodePosition
 
 from riskaudit.detectors.base import Detector, Example, FileContext, assignment_targets, dotted_name
 
@@ -138,6 +138,8 @@ class HasattrNarrowing(Detector):
 
     RULE = "RA102"
     CODE = "hasattr-narrowing"
+    # sound: every guard is a call whose callee is the bare name `hasattr`; without one nothing is reported
+    TRIGGERS = ("hasattr",)
     MESSAGE = (
         "`{obj}.{attr}` is only vouched for by hasattr(): `{attr}` is not declared on the class of `{obj}`, "
         "so no type checker verifies this access"
@@ -228,8 +230,8 @@ class HasattrNarrowing(Detector):
         """Record that the span from ``start`` to the end of ``end`` (or of ``start``) runs under ``guards``."""
         if not guards:
             return
-        first = self.get_metadata(PositionProvider, start)
-        last = self.get_metadata(PositionProvider, end) if end is not None else first
+        first = self.position(start)
+        last = self.position(end) if end is not None else first
         self._regions.append(_Region(guards, first.start, last.end))
         self._guarded |= guards
 
@@ -237,8 +239,8 @@ class HasattrNarrowing(Detector):
         """Record that the statements after ``statement`` in its block run under ``guards``."""
         if not guards or not self._blocks:
             return
-        after = self.get_metadata(PositionProvider, statement).end
-        end = self.get_metadata(PositionProvider, self._blocks[-1]).end
+        after = self.position(statement).end
+        end = self.position(self._blocks[-1]).end
         self._regions.append(_Region(guards, after, end))
         self._guarded |= guards
 
@@ -362,7 +364,7 @@ class HasattrNarrowing(Detector):
         for item in assignment_targets(target):
             name = dotted_name(item)
             if name:
-                self._rebound[name] = self.get_metadata(PositionProvider, statement).start
+                self._rebound[name] = self.position(statement).start
 
     def visit_Assign(self, node: cst.Assign) -> None:
         """Assignments to ``self.a`` declare ``a``."""
@@ -418,7 +420,7 @@ class HasattrNarrowing(Detector):
         obj, attr = dotted_name(node.value), node.attr.value
         if not obj or (obj, attr) not in self._guarded or obj.split(".", 1)[0] in self._modules:
             return
-        position = self.get_metadata(PositionProvider, node).start
+        position = self.position(node).start
         rebound = self._rebound.get(obj)
         if not any(
             (obj, attr) in region.guards
@@ -461,7 +463,7 @@ class HasattrNarrowing(Detector):
 
     def _report_once(self, node: cst.Attribute, obj: str, attr: str) -> None:
         """One finding per line (two on a line would be two findings of one rule there)."""
-        line = self.get_metadata(PositionProvider, node).start.line
+        line = self.position(node).start.line
         if line in self._lines:
             return
         self._lines.add(line)

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from riskaudit.detectors.base import (
     TOOL,
@@ -111,6 +110,8 @@ class LibraryInternals(Detector):
 
     RULE = "RA103"
     CODE = "library-internals"
+    # sound: private names (accessed or defined) contain "_", pool calls need `pool`, setattr may escape "_"
+    TRIGGERS = ("_", "pool", "setattr")
     MESSAGE = "`{expr}` relies on a library internal that its public type does not declare"
     POOL_MESSAGE = (
         "`{expr}()` exists only on QueuePool, not on the Pool type engine.pool has: "
@@ -375,7 +376,7 @@ class LibraryInternals(Detector):
 
     def _record(self, kind: str, node: cst.CSTNode, message: str, attr: str = "") -> None:
         """Keep a candidate finding; ``summarize`` decides once the whole project is known."""
-        start = self.get_metadata(PositionProvider, node).start
+        start = self.position(node).start
         self.facts.append(json.dumps([kind, self.context.path, start.line, start.column + 1, attr, message]))
 
     @classmethod

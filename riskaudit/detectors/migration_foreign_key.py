@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 
 import libcst as cst
-from libcst.metadata import PositionProvider
 
 from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts, call_name, dotted_name, keyword
 from riskaudit.models import Confidence, RawFinding, RuleDoc, Severity
@@ -558,6 +557,8 @@ class MigrationForeignKey(MigrationVisitor, Detector):
     CODE = "migration-missing-fk"
     MESSAGE = "column `{column}` of table `{table}` refers to table `{target}` but has no foreign key"
     SCOPE = "migrations"
+    # sound: table/fk/drop/column facts come only from these operation calls (an attribute naming the op)
+    TRIGGERS = ("create_table", "add_column", "create_foreign_key", "drop_table", "drop_column")
     VALID = (
         Example(
             _USERS + "    op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True),\n"
@@ -660,7 +661,7 @@ class MigrationForeignKey(MigrationVisitor, Detector):
         self.facts.extend(f"drop\t{tree}\t{table}\t{column}" for table, column in sorted(self.schema.drops))
         for column in self.schema.columns:
             if column.name.lower().endswith("_id") and not self.schema.has_foreign_key(column):
-                start = self.get_metadata(PositionProvider, column.node).start
+                start = self.position(column.node).start
                 where = f"{self.context.path}\t{start.line}\t{start.column + 1}"
                 self.facts.append(f"column\t{tree}\t{where}\t{column.table}\t{column.name}\t{column.type_name}")
 

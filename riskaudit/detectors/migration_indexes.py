@@ -72,6 +72,8 @@ class MigrationIndexes(MigrationVisitor, Detector):
     CODE = "migration-index-proliferation"
     MESSAGE = "table `{table}` gets {count} indexes (more than {limit}): {names}"
     SCOPE = "migrations"
+    # sound: indexes are counted only from create_table items/columns and (batch_)op.create_index calls
+    TRIGGERS = ("create_table", "create_index")
     MAX_INDEXES: ClassVar[int] = 8
     """More indexes than this on one table are reported."""
     VALID = (

@@ -104,6 +104,8 @@ class MigrationTimestampDefault(MigrationVisitor, Detector):
         "its value depends on the database server's time zone"
     )
     SCOPE = "migrations"
+    # sound: reported columns come only from op.create_table / (batch_)op.add_column calls
+    TRIGGERS = ("create_table", "add_column")
     VALID = (
         Example(
             "import sqlalchemy as sa\nfrom alembic import op\n\ndef upgrade():\n"

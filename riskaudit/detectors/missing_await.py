@@ -21,6 +21,8 @@ class MissingAwait(Detector):
     CODE = "missing-await"
     MESSAGE = "coroutine of `{name}` is created but never awaited: its body never runs"
     SCOPE = "all"
+    # sound: callees resolve via an import, an `async def` of this module, or self/cls (names, not attributes)
+    TRIGGERS = ("import", "async", "self", "cls")
     VALID = (
         "async def ping() -> None: ...\nasync def main() -> None:\n    await ping()\n",
         "import asyncio\nasync def ping() -> None: ...\nasync def main() -> None:\n"

@@ -322,6 +322,8 @@ class MockedDatabase(DatabaseUsageVisitor, Detector):
     CODE = "mocked-database"
     MESSAGE = "test replaces the database's `{target}` with a mock: queries, constraints and transactions go untested"
     SCOPE = "tests"
+    # sound: every candidate is a call named *Mock*/create_autospec (spec, assigned) or *patch* (patch, object)
+    TRIGGERS = ("Mock", "create_autospec", "patch")
     VALID = (
         Example(
             "from unittest.mock import Mock\nimport requests\nfrom requests import Session\n\n"

@@ -115,6 +115,8 @@ class NaiveDatetime(Detector):
         "without converting it (use datetime.now(tz))"
     )
     SCOPE = "source"
+    # sound: now()/defaults/map keys need `datetime` (an alias's import names it), columns DateTime/TIMESTAMP
+    TRIGGERS = ("datetime", "DateTime", "TIMESTAMP")
     VALID = (
         "from datetime import datetime, timezone\nstamp = datetime.now(timezone.utc)\n",
         "from datetime import UTC, datetime\nstamp = datetime.now(tz=UTC)\n",

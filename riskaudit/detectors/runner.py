@@ -6,15 +6,15 @@ import inspect
 import json
 import os
 import time
-from collections.abc import Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from importlib.metadata import version
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from riskaudit import __version__
 from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
@@ -25,6 +25,11 @@ from riskaudit.sources import SourceIndex
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
+
+
+def worker_count() -> int:
+    """How many worker processes riskaudit's own analysis uses: one per core, at most 4."""
+    return min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -43,19 +48,41 @@ class FileOutcome:
     """A detector that raised, and the error; empty otherwise."""
 
 
+class LazyPositions:
+    """Source positions of one module's nodes, computed on the first question (most files never ask)."""
+
+    def __init__(self, wrapper: MetadataWrapper) -> None:
+        self._wrapper = wrapper
+        self._ranges: Mapping[cst.CSTNode, CodeRange] | None = None
+
+    def __call__(self, node: cst.CSTNode) -> CodeRange:
+        """The range of node in the file."""
+        if self._ranges is None:
+            self._ranges = self._wrapper.resolve(PositionProvider)
+        return self._ranges[node]
+
+
 def analyse_file(
     path: str, text: str, project: ProjectFacts, detectors: Sequence[type[Detector]]
 ) -> FileOutcome:
-    """Parse one file with libcst and run the applicable detectors over it in one traversal."""
+    """Parse one file with libcst and run the applicable detectors over it in one traversal.
+
+    Detectors whose ``TRIGGERS`` do not occur in the text are left out; a file no detector is left for
+    is not parsed at all.
+    """
     context = file_context(path, project)
-    active = [kind(context) for kind in detectors if kind.applies_to(context)]
+    active = [kind(context) for kind in detectors if kind.applies_to(context) and kind.triggered_by(text)]
     if not active:
         return FileOutcome(path, (), ())
     try:
-        wrapper = MetadataWrapper(cst.parse_module(text))
+        # the tree is ours alone: no need for the defensive deep copy MetadataWrapper makes by default
+        wrapper = MetadataWrapper(cst.parse_module(text), unsafe_skip_copy=True)
     except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return FileOutcome(path, (), (), skipped=first)
+    positions = LazyPositions(wrapper)
+    for detector in active:
+        detector.bind_positions(positions)
     try:
         wrapper.visit_batched(active)
     except RecursionError:
@@ -82,14 +109,31 @@ def _batches(items: Sequence[tuple[str, str]], count: int) -> Iterable[Sequence[
 
 
 def _execute(
-    work: Sequence[tuple[str, str]], project: ProjectFacts, detectors: Sequence[type[Detector]], jobs: int
+    work: Sequence[tuple[str, str]],
+    project: ProjectFacts,
+    detectors: Sequence[type[Detector]],
+    jobs: int,
+    executor: Executor | None = None,
 ) -> list[FileOutcome]:
-    """Analyse every file, in worker processes when there are enough files to pay for them."""
+    """Analyse every file, in worker processes (the given executor's, else new ones) when there are ``jobs`` > 1."""
     if jobs < 2:
         return _analyse_batch(work, project, detectors)
+    if executor is not None:
+        return _gather(executor, work, project, detectors, jobs)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(_analyse_batch, batch, project, detectors) for batch in _batches(work, jobs)]
-        return [outcome for future in futures for outcome in future.result()]
+        return _gather(pool, work, project, detectors, jobs)
+
+
+def _gather(
+    executor: Executor,
+    work: Sequence[tuple[str, str]],
+    project: ProjectFacts,
+    detectors: Sequence[type[Detector]],
+    jobs: int,
+) -> list[FileOutcome]:
+    """Submit the work in batches and collect the outcomes in order."""
+    futures = [executor.submit(_analyse_batch, batch, project, detectors) for batch in _batches(work, jobs)]
+    return [outcome for future in futures for outcome in future.result()]
 
 
 def _summaries(
@@ -176,17 +220,22 @@ def run_detectors(
     detectors: Sequence[type[Detector]],
     workers: int | None = None,
     cache: Cache = NO_CACHE,
+    executor: Executor | None = None,
 ) -> ToolRun:
-    """All detectors over all parsable files; project-level summaries at the end."""
+    """All detectors over all parsable files; project-level summaries at the end.
+
+    ``workers`` processes (default: up to 4, one per core) share the files when there are enough of
+    them; those of ``executor`` when given (it must have that many), else a pool of their own.
+    """
     start = time.monotonic()
     base = facts_digest(project, detectors)
     keys = {path: digest(base, path, source.text) for path, source in index.files.items() if not source.parse_error}
     known = {path: _outcome_from_json(path, cache.get("detectors", key)) for path, key in keys.items()}
     work = [(path, index.files[path].text) for path in sorted(keys) if known[path] is None]
-    jobs = workers or min(4, os.cpu_count() or 1)
+    jobs = workers or worker_count()
     if len(work) < PARALLEL_THRESHOLD:
         jobs = 1
-    fresh = _execute(work, project, detectors, jobs)
+    fresh = _execute(work, project, detectors, jobs, executor)
     for outcome in fresh:
         if not outcome.crashed:
             cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))

@@ -181,6 +181,8 @@ class TimeCheckThenAct(Detector):
         "callers all pass the check before any of them records the result"
     )
     SCOPE = "source"
+    # sound: checks are only opened inside `async def` methods
+    TRIGGERS = ("async",)
     VALID = (
         "import asyncio, time\nclass B:\n    async def call(self, func):\n        async with self._lock:\n"
         "            if time.time() - self.stats.last_failure < self.timeout:\n                raise RuntimeError()\n"

@@ -167,6 +167,8 @@ class TypeDecoratorConversion(Detector):
         "callers comparing with uuid.UUID get False"
     )
     SCOPE = "source"
+    # sound: findings come only from (functions nested in) methods named process_bind_param/process_result_value
+    TRIGGERS = ("process_bind_param", "process_result_value")
     VALID = (
         "import json\nfrom sqlalchemy.types import TypeDecorator, Text\nclass J(TypeDecorator):\n    impl = Text\n"
         "    def process_bind_param(self, value, dialect):\n        try:\n            return json.dumps(value)\n"

@@ -134,6 +134,8 @@ class VariableReuse(Detector):
 
     RULE = RULE
     CODE = "variable-reuse"
+    # sound: only bindings inside a `def` are compared (any CapWords call counts, so nothing narrower)
+    TRIGGERS = ("def",)
     MESSAGE = (
         "`{name}` holds {first} on one path and is rebound here to {second} on another: "
         "which one the code below uses depends on the path taken"

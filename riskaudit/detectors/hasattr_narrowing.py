@@ -221,8 +221,9 @@ class HasattrNarrowing(Detector):
         self._lines: set[int] = set()
         self._written: set[int] = set()
         """ids of Attribute nodes that are assignment targets (a write does not rely on the attribute)."""
-        self._rebound: dict[str, CodePosition] = {}
-        """Where each plain name was last rebound (``value = cast(Mapping, value)`` narrows it anew)."""
+        self._rebound: dict[str, cst.CSTNode] = {}
+        """The statement that last rebound each plain name (``value = cast(Mapping, value)`` narrows it
+        anew); its position is looked up only for a guarded use, so most files never need positions."""
 
     # -- regions -----------------------------------------------------------------------------
 
@@ -364,7 +365,7 @@ class HasattrNarrowing(Detector):
         for item in assignment_targets(target):
             name = dotted_name(item)
             if name:
-                self._rebound[name] = self.position(statement).start
+                self._rebound[name] = statement
 
     def visit_Assign(self, node: cst.Assign) -> None:
         """Assignments to ``self.a`` declare ``a``."""
@@ -421,7 +422,8 @@ class HasattrNarrowing(Detector):
         if not obj or (obj, attr) not in self._guarded or obj.split(".", 1)[0] in self._modules:
             return
         position = self.position(node).start
-        rebound = self._rebound.get(obj)
+        statement = self._rebound.get(obj)
+        rebound = self.position(statement).start if statement is not None else None
         if not any(
             (obj, attr) in region.guards
             and region.covers(position)

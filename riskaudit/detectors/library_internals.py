@@ -176,6 +176,8 @@ class LibraryInternals(Detector):
         """``(object, name)`` of hasattr() checks: a checked private attribute degrades instead of raising."""
         self._defined: set[str] = set()
         """Private names this file defines (recorded as facts once, at the end of the file)."""
+        self._candidates: list[tuple[str, cst.CSTNode, str, str]] = []
+        """``(kind, node, message, attr)`` of pool calls and private accesses, in visiting order."""
 
     # -- imports and definitions ---------------------------------------------------------------
 
@@ -231,7 +233,8 @@ class LibraryInternals(Detector):
             self._defined.add(name)
 
     def leave_Module(self, original_node: cst.Module) -> None:
-        """Hand the file's private definitions to ``summarize``."""
+        """Hand the file's candidates and private definitions to ``summarize``."""
+        self._hand_over()
         self.facts.extend(json.dumps([_DEFINED, name]) for name in sorted(self._defined))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
@@ -375,9 +378,17 @@ class LibraryInternals(Detector):
         return not names and method.name.startswith("__") and method.name.endswith("__")
 
     def _record(self, kind: str, node: cst.CSTNode, message: str, attr: str = "") -> None:
-        """Keep a candidate finding; ``summarize`` decides once the whole project is known."""
-        start = self.position(node).start
-        self.facts.append(json.dumps([kind, self.context.path, start.line, start.column + 1, attr, message]))
+        """Keep a candidate finding; ``leave_Module`` hands it to ``summarize``."""
+        self._candidates.append((kind, node, message, attr))
+
+    def _hand_over(self) -> None:
+        """Candidates as facts, but private accesses to names this file defines: ``summarize`` would drop
+        them anyway, and leaving them out here spares the file the position lookup when none is left."""
+        for kind, node, message, attr in self._candidates:
+            if kind == _PRIVATE and attr in self._defined:
+                continue
+            start = self.position(node).start
+            self.facts.append(json.dumps([kind, self.context.path, start.line, start.column + 1, attr, message]))
 
     @classmethod
     def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:

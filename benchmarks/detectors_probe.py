@@ -1,11 +1,14 @@
 """Time riskaudit's in-process work on one target, phase by phase, and write it as JSON.
 
 Run by ``benchmarks/run.py`` in a process of its own (so that its memory and CPU are measured
-apart). It reproduces what ``riskaudit.scan.scan_target`` does in its main thread, through the same
-functions: discovery, ``build_index``, radon through riskaudit's collector, ``project_facts`` and
-``run_detectors`` (with its default worker processes and no result cache). With ``--breakdown`` it
-then runs the detectors once more in this one process, file by file, timing the libcst parse, the
-copy ``MetadataWrapper`` makes of the tree, the position metadata and the batched visit apart.
+apart). It reproduces riskaudit's own work in ``riskaudit.scan.scan_target``, through the same
+functions: discovery, ``build_index``, radon through riskaudit's collector and ``run_detectors``
+(each with the default number of worker processes and no result cache), and ``project_facts``. The
+phases run one after the other, each with a pool of its own (so that the CPU time of its workers
+is counted when the pool ends), where the scan overlaps radon and the detectors on one pool. With
+``--breakdown`` it then runs the detectors once more in this one process, file by file, as the runner
+does, timing the libcst parse, the position metadata (computed only for files where a detector asks)
+and the batched visit apart, and counting the files no detector's ``TRIGGERS`` matched.
 """
 
 from __future__ import annotations
@@ -19,14 +22,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+from concurrent.futures import ProcessPoolExecutor
 
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper
+
+from riskaudit.cache import NO_CACHE
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.project import file_context, project_facts
-from riskaudit.detectors.runner import run_detectors
+from riskaudit.detectors.runner import LazyPositions, run_detectors, worker_count
 from riskaudit.discovery import load_target
+from riskaudit.models import ToolRun
 from riskaudit.sources import SourceIndex, build_index
 
 _T = TypeVar("_T")
@@ -59,33 +66,66 @@ class Clock:
         return {"wall": round(self.wall, 3), "cpu": round(self.cpu, 3)}
 
 
+class TimedPositions(LazyPositions):
+    """The runner's lazy positions, with the one computation they make timed."""
+
+    def __init__(self, wrapper: MetadataWrapper, clock: Clock) -> None:
+        super().__init__(wrapper)
+        self.clock = clock
+        self.asked = False
+
+    def __call__(self, node: cst.CSTNode) -> CodeRange:
+        """Time the first lookup (it computes every position of the module)."""
+        if self.asked:
+            return super().__call__(node)
+        self.asked = True
+        return self.clock.time(super().__call__, node)
+
+
 def breakdown(index: SourceIndex) -> dict[str, object]:
-    """The detectors in this one process, with the libcst parse, tree copy, positions and visit timed apart."""
+    """The detectors in this one process, with the libcst parse, positions and visit timed apart."""
     facts = project_facts(index)
-    clocks = {name: Clock() for name in ("parse", "metadata_copy", "positions", "visit")}
-    analysed = lines = 0
+    clocks = {name: Clock() for name in ("parse", "positions", "visit")}
+    analysed = lines = untriggered = with_positions = 0
     problems: list[str] = []
     for path, source in sorted(index.files.items()):
         if source.parse_error:
             continue
         context = file_context(path, facts)
-        active = [kind(context) for kind in ALL_DETECTORS if kind.applies_to(context)]
-        if not active:
-            continue
         text = source.text
+        applicable = [kind for kind in ALL_DETECTORS if kind.applies_to(context)]
+        active = [kind(context) for kind in applicable if kind.triggered_by(text)]
+        if not active:
+            untriggered += bool(applicable)
+            continue
         try:
             module = clocks["parse"].time(cst.parse_module, text)
-            wrapper = clocks["metadata_copy"].time(MetadataWrapper, module)
-            clocks["positions"].time(wrapper.resolve, PositionProvider)
+            wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
+            positions = TimedPositions(wrapper, clocks["positions"])
+            for detector in active:
+                detector.bind_positions(positions)
             clocks["visit"].time(wrapper.visit_batched, active)
         except Exception as exc:  # noqa: BLE001 - a file the runner would skip is only counted here
             problems.append(f"{path}: {type(exc).__name__}")
             continue
         analysed += 1
+        with_positions += positions.asked
         lines += len(source.lines)
+    # the visit's clock also ran while positions were computed inside it
+    clocks["visit"].wall -= clocks["positions"].wall
+    clocks["visit"].cpu -= clocks["positions"].cpu
     result: dict[str, object] = {name: clock.as_json() for name, clock in clocks.items()}
-    result.update(files=analysed, lines=lines, problems=problems)
+    result.update(
+        files=analysed, lines=lines, problems=problems, untriggered=untriggered, with_positions=with_positions
+    )
     return result
+
+
+def _radon(index: SourceIndex) -> ToolRun:
+    """The radon collector with its own pool of workers (ended before returning, so their CPU is counted)."""
+    jobs = worker_count()
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        return radon_collector.collect(index, NO_CACHE, pool, jobs)[0]
 
 
 def probe(root: Path, python: str | None, with_breakdown: bool) -> dict[str, object]:
@@ -93,7 +133,7 @@ def probe(root: Path, python: str | None, with_breakdown: bool) -> dict[str, obj
     clocks = {name: Clock() for name in ("discover", "build_index", "radon", "project_facts", "detectors")}
     target = clocks["discover"].time(load_target, root, python)
     index = clocks["build_index"].time(build_index, target.root, target.source_paths)
-    radon_run, _ = clocks["radon"].time(radon_collector.collect, index)
+    radon_run = clocks["radon"].time(_radon, index)
     facts = clocks["project_facts"].time(project_facts, index)
     run = clocks["detectors"].time(run_detectors, index, facts, ALL_DETECTORS)
     result: dict[str, object] = {

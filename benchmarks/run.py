@@ -659,11 +659,15 @@ def print_inside(data: dict[str, Any]) -> None:
     print(f"  detectors alone: {lines / detectors:,.0f} lines/s wall ({where})")
     splits = [p["breakdown"] for p in probes if "breakdown" in p]
     if splits:
-        steps = ("parse", "metadata_copy", "positions", "visit")
+        steps = [step for step in ("parse", "metadata_copy", "positions", "visit") if step in splits[0]]
         cpu = {step: statistics.median(b[step]["cpu"] for b in splits) for step in steps}
         total = sum(cpu.values())
         shares = ", ".join(f"{step} {cpu[step]:.1f}s ({100 * cpu[step] / total:.0f}%)" for step in steps)
         print(f"  detectors in one process: {total:.1f} cpu s = {lines / total:,.0f} lines/s per core; {shares}")
+        if "with_positions" in splits[0]:
+            first = splits[0]
+            print(f"  files parsed {first['files']}, of which {first['with_positions']} needed positions; "
+                  f"{first['untriggered']} not parsed (no detector's TRIGGERS matched)")
 
 
 def _verdict(value: float | None, limit: float) -> str:

@@ -156,7 +156,11 @@ def read_source(root: Path, path: str) -> SourceFile:
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return SourceFile(path, lines, f"does not parse: {exc}", (), (), frozenset())
     collector = _TreeFacts()
-    collector.visit(tree)
+    try:
+        collector.visit(tree)
+    except RecursionError:
+        # Python compiles deeper expressions than a recursive walk of their tree can follow
+        return SourceFile(path, lines, "too deeply nested to analyse (recursion limit)", (), (), frozenset())
     return SourceFile(
         path,
         lines,

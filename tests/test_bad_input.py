@@ -31,6 +31,10 @@ ZOO: dict[str, bytes] = {
     "crlf.py": b"import os\r\nimport sys\r\n",
     "longexpr.py": ("x = " + " + ".join(["1"] * 50_000) + "\n").encode(),
     "nested.py": ("x = " + "[" * 1000 + "]" * 1000 + "\n").encode(),
+    # compiles, but a recursive walk of its tree hits the recursion limit
+    "deepsum.py": ("x = " + "+".join(["b"] * 600) + "\n").encode(),
+    # valid Python that libcst 1.x fails on with a TypeError instead of a syntax error
+    "libcst_rejects.py": b"x = a if b else(lambda: 1)\n",
     "<img src=x onerror=alert(1)>.py": b"import os\n",
     "new\nline.py": b"import os\n",
     os.fsdecode(b"bad\xff.py"): b"import os\n",
@@ -89,6 +93,17 @@ def test_huge_expression_crash_is_named(zoo: tuple[int, dict[str, Any], str, str
     _, data, _, _ = zoo
     assert "crash" in _raw(data, "flake8", "longexpr.py")
     assert "syntax" in _raw(data, "mypy", "longexpr.py")
+
+
+def test_files_the_own_analysis_cannot_walk_are_named_and_the_rest_goes_on(
+    zoo: tuple[int, dict[str, Any], str, str],
+) -> None:
+    _, data, _, _ = zoo
+    runs = {r["name"]: r for r in data["runs"]}
+    for tool in ("radon", "riskaudit"):
+        assert "deepsum.py (too deeply nested to analyse" in runs[tool]["reason"], tool
+    assert "libcst_rejects.py (libcst cannot parse it (TypeError" in runs["riskaudit"]["reason"]
+    assert _raw(data, "flake8", "libcst_rejects.py"), "flake8 still reads the file libcst rejects"
 
 
 def test_undecodable_file_does_not_stop_mypy(zoo: tuple[int, dict[str, Any], str, str]) -> None:

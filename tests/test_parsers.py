@@ -795,6 +795,6 @@ def test_radon_collect_skips_files_that_do_not_parse(tmp_path: Path) -> None:
     (tmp_path / "bad.py").write_text("def broken(:\n    pass\n", encoding="utf-8")
     run, functions = radon_collect(build_index(tmp_path, ["bad.py", "good.py"]))
     assert run.status.value == "ok"
-    assert run.reason == "not analysed: bad.py"
+    assert run.reason.startswith("not analysed: bad.py (does not parse: invalid syntax")
     assert {f.path for f in functions} == {"good.py"}
     assert sorted(f.line or 0 for f in run.findings) == [7, 36]

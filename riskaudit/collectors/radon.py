@@ -158,7 +158,7 @@ def collect(
     for path in sorted(index.files):
         result = results.get(path)
         if result is None:
-            skipped.append(failures.get(path, path))
+            skipped.append(failures.get(path, f"{path} ({index.files[path].parse_error})"))
             continue
         functions.extend(result[0])
         findings.extend(result[1])

@@ -382,8 +382,11 @@ class LibraryInternals(Detector):
         self._candidates.append((kind, node, message, attr))
 
     def _hand_over(self) -> None:
-        """Candidates as facts, but private accesses to names this file defines: ``summarize`` would drop
-        them anyway, and leaving them out here spares the file the position lookup when none is left."""
+        """Candidates as facts, but not private accesses to names this file defines.
+
+        ``summarize`` would drop those anyway; leaving them out here spares the file the position lookup
+        when no candidate is left.
+        """
         for kind, node, message, attr in self._candidates:
             if kind == _PRIVATE and attr in self._defined:
                 continue

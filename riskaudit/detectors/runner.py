@@ -80,6 +80,8 @@ def analyse_file(
     except (cst.ParserSyntaxError, RecursionError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         return FileOutcome(path, (), (), skipped=first)
+    except Exception as exc:  # noqa: BLE001 - libcst itself fails on some code Python accepts
+        return FileOutcome(path, (), (), skipped=f"libcst cannot parse it ({type(exc).__name__}: {exc})")
     positions = LazyPositions(wrapper)
     for detector in active:
         detector.bind_positions(positions)
@@ -240,7 +242,8 @@ def run_detectors(
         if not outcome.crashed:
             cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))
     by_path = {o.path: o for o in fresh} | {p: o for p, o in known.items() if o is not None}
-    outcomes = [by_path[path] for path in sorted(by_path)]
+    unparsed = {p: FileOutcome(p, (), (), skipped=s.parse_error) for p, s in index.files.items() if s.parse_error}
+    outcomes = [(by_path | unparsed)[path] for path in sorted(by_path | unparsed)]
     findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
     findings += refused_sources(index)
     status, reason = _problems(outcomes)

@@ -31,9 +31,10 @@ from riskaudit.cache import NO_CACHE
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.project import file_context, project_facts
-from riskaudit.detectors.runner import LazyPositions, run_detectors, worker_count
+from riskaudit.detectors.runner import LazyPositions, run_detectors
 from riskaudit.discovery import load_target
 from riskaudit.models import ToolRun
+from riskaudit.workers import worker_count
 from riskaudit.sources import SourceIndex, build_index
 
 _T = TypeVar("_T")

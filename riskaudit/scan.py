@@ -25,7 +25,8 @@ from riskaudit.collectors import radon as radon_collector
 from riskaudit.collectors.process import run_process
 from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
-from riskaudit.detectors.runner import run_detectors, worker_count
+from riskaudit.detectors.runner import run_detectors
+from riskaudit.workers import worker_count
 from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError, UsageError
 from riskaudit.mapping import Mapped, map_findings, rules_used

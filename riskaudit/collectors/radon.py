@@ -16,6 +16,7 @@ from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, finding
 from riskaudit.collectors.raw_metrics import maintainability_index
 from riskaudit.models import FunctionComplexity, RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
+from riskaudit.workers import in_batches
 
 REPORTED_CC_RANKS = frozenset("CDEF")
 """Complexity ranks that become findings (C is 11-20)."""
@@ -86,9 +87,7 @@ def _analyse_all(work: Sequence[tuple[str, str]], executor: Executor | None, job
     """Every file's outcome, in order; spread over the executor's workers when there is enough work."""
     if executor is None or len(work) < PARALLEL_THRESHOLD:
         return _analyse_batch(work)
-    size = max(1, len(work) // (jobs * 4))
-    futures = [executor.submit(_analyse_batch, work[i : i + size]) for i in range(0, len(work), size)]
-    return [outcome for future in futures for outcome in future.result()]
+    return in_batches(executor, _analyse_batch, work, jobs)
 
 
 def _cache_key(path: str, text: str) -> str:

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import inspect
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from pathlib import Path
 from importlib.metadata import version
 
@@ -22,14 +21,10 @@ from riskaudit.detectors.base import TOOL, Detector, ProjectFacts
 from riskaudit.detectors.project import file_context
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
+from riskaudit.workers import in_batches, worker_count
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
-
-
-def worker_count() -> int:
-    """How many worker processes riskaudit's own analysis uses: one per core, at most 4."""
-    return min(4, os.cpu_count() or 1)
 
 
 @dataclass(frozen=True)
@@ -103,13 +98,6 @@ def _analyse_batch(
     return [analyse_file(path, text, project, detectors) for path, text in batch]
 
 
-def _batches(items: Sequence[tuple[str, str]], count: int) -> Iterable[Sequence[tuple[str, str]]]:
-    """Split work into roughly equal batches, several per worker for load balance."""
-    size = max(1, len(items) // (count * 4))
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _execute(
     work: Sequence[tuple[str, str]],
     project: ProjectFacts,
@@ -120,22 +108,11 @@ def _execute(
     """Analyse every file, in worker processes (the given executor's, else new ones) when there are ``jobs`` > 1."""
     if jobs < 2:
         return _analyse_batch(work, project, detectors)
+    batch = partial(_analyse_batch, project=project, detectors=detectors)
     if executor is not None:
-        return _gather(executor, work, project, detectors, jobs)
+        return in_batches(executor, batch, work, jobs)
     with ProcessPoolExecutor(max_workers=jobs) as pool:
-        return _gather(pool, work, project, detectors, jobs)
-
-
-def _gather(
-    executor: Executor,
-    work: Sequence[tuple[str, str]],
-    project: ProjectFacts,
-    detectors: Sequence[type[Detector]],
-    jobs: int,
-) -> list[FileOutcome]:
-    """Submit the work in batches and collect the outcomes in order."""
-    futures = [executor.submit(_analyse_batch, batch, project, detectors) for batch in _batches(work, jobs)]
-    return [outcome for future in futures for outcome in future.result()]
+        return in_batches(pool, batch, work, jobs)
 
 
 def _summaries(

@@ -496,7 +496,9 @@ def measure_prospector(setup: Setup, results: dict[str, list[Sample]]) -> None:
 def measure_probe(setup: Setup, results: dict[str, list[Sample]], breakdown: bool) -> dict[str, Any]:
     """Riskaudit's in-process phases alone (index, radon, detectors), in a process of its own."""
     output = _fresh(setup.work, "probe") / "probe.json"
-    command = [sys.executable, str(PROBE), str(setup.root), "--python", setup.target.python, "--output", str(output)]
+    snapshot = os.environ.get(SNAPSHOT_ENV)
+    probe = Path(snapshot) / PROBE.name if snapshot else PROBE
+    command = [sys.executable, str(probe), str(setup.root), "--python", setup.target.python, "--output", str(output)]
     if breakdown:
         command.append("--breakdown")
     sample = setup.runner.measure("detectors probe", command, setup.work, riskaudit=True)
@@ -819,6 +821,8 @@ def take_snapshot(cache: Path) -> Path:
     snapshot = cache / "snapshots" / stamp
     for part in SNAPSHOT_PARTS:
         shutil.copytree(REPO / part, snapshot / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    # the probe imports riskaudit's internals: it must match the snapshot, not the working tree
+    shutil.copy2(PROBE, snapshot / PROBE.name)
     info = {"commit": source_state(), "digest": source_digest(snapshot), "taken": stamp}
     (snapshot / "SNAPSHOT.json").write_text(json.dumps(info) + "\n", encoding="utf-8")
     _call([sys.executable, "-m", "compileall", "-q", str(snapshot / "riskaudit")])

@@ -22,8 +22,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from concurrent.futures import ProcessPoolExecutor
-
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
@@ -34,7 +32,7 @@ from riskaudit.detectors.project import file_context, project_facts
 from riskaudit.detectors.runner import LazyPositions, run_detectors
 from riskaudit.discovery import load_target
 from riskaudit.models import ToolRun
-from riskaudit.workers import worker_count
+from riskaudit.workers import worker_count, worker_pool
 from riskaudit.sources import SourceIndex, build_index
 
 _T = TypeVar("_T")
@@ -125,7 +123,7 @@ def breakdown(index: SourceIndex) -> dict[str, object]:
 def _radon(index: SourceIndex) -> ToolRun:
     """The radon collector with its own pool of workers (ended before returning, so their CPU is counted)."""
     jobs = worker_count()
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:
         return radon_collector.collect(index, NO_CACHE, pool, jobs)[0]
 
 

@@ -9,7 +9,7 @@ import tempfile
 from fnmatch import fnmatch
 from collections.abc import Sequence
 from dataclasses import replace
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Protocol
 
@@ -26,7 +26,7 @@ from riskaudit.collectors.process import run_process
 from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import run_detectors
-from riskaudit.workers import worker_count
+from riskaudit.workers import worker_count, worker_pool
 from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError, UsageError
 from riskaudit.mapping import Mapped, map_findings, rules_used
@@ -146,7 +146,7 @@ def scan_target(
     # radon's work handed over from a thread while this one hands over the detectors'
     with (
         ThreadPoolExecutor(max_workers=4, thread_name_prefix="riskaudit") as pool,
-        ProcessPoolExecutor(max_workers=jobs) as workers,
+        worker_pool(jobs) as workers,
     ):
         futures: dict[str, Future[ToolRun]] = {}
         for name, job in (

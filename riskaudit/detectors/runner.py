@@ -6,7 +6,7 @@ import inspect
 import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from functools import lru_cache, partial
 from pathlib import Path
@@ -21,7 +21,7 @@ from riskaudit.detectors.base import TOOL, Detector, ProjectFacts
 from riskaudit.detectors.project import file_context
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
-from riskaudit.workers import in_batches, worker_count
+from riskaudit.workers import in_batches, worker_count, worker_pool
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
@@ -111,7 +111,7 @@ def _execute(
     batch = partial(_analyse_batch, project=project, detectors=detectors)
     if executor is not None:
         return in_batches(executor, batch, work, jobs)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with worker_pool(jobs) as pool:
         return in_batches(pool, batch, work, jobs)
 
 

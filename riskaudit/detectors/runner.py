@@ -218,9 +218,9 @@ def run_detectors(
     for outcome in fresh:
         if not outcome.crashed:
             cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))
-    by_path = {o.path: o for o in fresh} | {p: o for p, o in known.items() if o is not None}
     unparsed = {p: FileOutcome(p, (), (), skipped=s.parse_error) for p, s in index.files.items() if s.parse_error}
-    outcomes = [(by_path | unparsed)[path] for path in sorted(by_path | unparsed)]
+    by_path = {o.path: o for o in fresh} | {p: o for p, o in known.items() if o is not None} | unparsed
+    outcomes = [by_path[path] for path in sorted(by_path)]
     findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
     findings += refused_sources(index)
     status, reason = _problems(outcomes)

@@ -5,11 +5,21 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
 from typing import TypeVar
 
 _Item = TypeVar("_Item")
 _Result = TypeVar("_Result")
+
+
+class WorkerDied(RuntimeError):
+    """A worker process ended abruptly (killed, crashed, ``os._exit``) and broke the pool: the work is lost.
+
+    A broken pool stays broken: every later hand-over to it fails the same way, for every user of it.
+    """
+
+
+_USUAL_CAUSE = "usually the system ran out of memory and killed it, or a native extension crashed"
 
 
 def worker_count() -> int:
@@ -40,12 +50,27 @@ def in_batches(
     function: Callable[[Sequence[_Item]], list[_Result]],
     work: Sequence[_Item],
     jobs: int,
+    *,
+    what: str = "the work handed to the pool",
 ) -> list[_Result]:
     """``function`` over ``work`` cut into batches, several per worker for load balance; results in order.
 
     ``function`` takes a batch and returns one result per item; it must be picklable (a module-level
-    function, or a ``functools.partial`` of one).
+    function, or a ``functools.partial`` of one). ``what`` names the work in the error.
+
+    Raises:
+        WorkerDied: a worker process died (the pool is broken: ``BrokenProcessPool`` or another
+            ``BrokenExecutor``), during this work or before it was handed over.
     """
     size = max(1, len(work) // (jobs * 4))
-    futures = [executor.submit(function, work[start : start + size]) for start in range(0, len(work), size)]
-    return [result for future in futures for result in future.result()]
+    futures: list[Future[list[_Result]]] = []
+    try:
+        for start in range(0, len(work), size):
+            futures.append(executor.submit(function, work[start : start + size]))
+    except BrokenExecutor as exc:
+        reason = f"a worker process died and broke the pool before {what} could be handed to it"
+        raise WorkerDied(f"{reason} ({_USUAL_CAUSE})") from exc
+    try:
+        return [result for future in futures for result in future.result()]
+    except BrokenExecutor as exc:
+        raise WorkerDied(f"a worker process died during {what} ({_USUAL_CAUSE})") from exc

@@ -3,8 +3,25 @@
 from __future__ import annotations
 
 import os
+from concurrent.futures import Executor
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 
-from riskaudit.workers import in_batches, worker_pool
+import pytest
+from worker_crash import ExitingDetector, exit_in_worker
+
+from riskaudit.cache import Cache
+from riskaudit.collectors import radon
+from riskaudit.collectors.radon import collect as radon_collect
+from riskaudit.detectors import ALL_DETECTORS, runner
+from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.runner import run_detectors
+from riskaudit.models import ToolStatus
+from riskaudit.sources import SourceIndex, build_index
+from riskaudit.workers import WorkerDied, in_batches, worker_pool
+
+FILES = max(runner.PARALLEL_THRESHOLD, radon.PARALLEL_THRESHOLD)
+"""Enough files for radon and the detectors to hand their work to worker processes."""
 
 
 def test_workers_do_not_inherit_the_parents_open_files() -> None:
@@ -27,3 +44,76 @@ def test_in_batches_returns_every_result_in_the_order_of_the_work() -> None:
     work = [f"item-{n}" for n in range(50)]
     with worker_pool(2) as pool:
         assert in_batches(pool, list, work, 2) == work
+
+
+def _project(root: Path, count: int = FILES) -> SourceIndex:
+    """A project of ``count`` small parsable modules under root."""
+    (root / "pkg").mkdir(parents=True)
+    for n in range(count):
+        text = f"def function_{n}(value):\n    return value + {n}\n"
+        (root / f"pkg/module_{n}.py").write_text(text, encoding="utf-8")
+    return build_index(root, [f"pkg/module_{n}.py" for n in range(count)])
+
+
+def _broken(pool: Executor) -> Executor:
+    """The pool, after a worker died in it."""
+    with pytest.raises(WorkerDied):
+        in_batches(pool, exit_in_worker, [f"item-{n}" for n in range(8)], 2)
+    return pool
+
+
+def test_in_batches_raises_worker_died_when_a_worker_process_exits() -> None:
+    with worker_pool(2) as pool, pytest.raises(WorkerDied) as raised:
+        in_batches(pool, exit_in_worker, [f"item-{n}" for n in range(50)], 2, what="the test's work")
+    message = str(raised.value)
+    assert message.startswith("a worker process died during the test's work (")
+    assert "out of memory" in message and "\n" not in message
+    assert isinstance(raised.value.__cause__, BrokenProcessPool)
+
+
+def test_in_batches_on_a_pool_broken_before_raises_worker_died_at_submit() -> None:
+    with worker_pool(2) as pool:
+        _broken(pool)
+        with pytest.raises(WorkerDied, match="^a worker process died and broke the pool before the second work could"):
+            in_batches(pool, list, ["a", "b", "c"], 2, what="the second work")
+
+
+def test_detectors_fail_closed_when_a_worker_process_dies(tmp_path: Path) -> None:
+    index = _project(tmp_path / "project")
+    cache = Cache(tmp_path / "cache")
+    run = run_detectors(index, project_facts(index), [ExitingDetector], workers=2, cache=cache)
+    assert run.status is ToolStatus.FAILED
+    assert run.reason.startswith(f"a worker process died during the detectors' analysis of {FILES} files")
+    assert run.findings == ()
+    assert not (tmp_path / "cache" / "detectors").exists()
+
+
+def test_detectors_on_a_pool_another_user_broke_fail_closed(tmp_path: Path) -> None:
+    index = _project(tmp_path / "project")
+    cache = Cache(tmp_path / "cache")
+    with worker_pool(2) as pool:
+        run = run_detectors(
+            index, project_facts(index), ALL_DETECTORS, workers=2, cache=cache, executor=_broken(pool)
+        )
+    assert run.status is ToolStatus.FAILED
+    assert run.reason.startswith("a worker process died and broke the pool before the detectors' analysis")
+    assert run.findings == ()
+    assert not (tmp_path / "cache" / "detectors").exists()
+    # nothing of the failure was kept: the next run analyses every file afresh, and caches them
+    again = run_detectors(index, project_facts(index), ALL_DETECTORS, workers=1, cache=cache)
+    assert again.status is ToolStatus.OK
+    assert (tmp_path / "cache" / "detectors").is_dir()
+
+
+def test_radon_on_a_broken_pool_fails_closed(tmp_path: Path) -> None:
+    index = _project(tmp_path / "project")
+    cache = Cache(tmp_path / "cache")
+    with worker_pool(2) as pool:
+        run, functions = radon_collect(index, cache, _broken(pool), 2)
+    assert run.status is ToolStatus.FAILED
+    assert run.reason.startswith(f"a worker process died and broke the pool before radon's analysis of {FILES} files")
+    assert run.findings == () and functions == ()
+    assert not (tmp_path / "cache" / "radon").exists()
+    again, functions = radon_collect(index, cache)
+    assert again.status is ToolStatus.OK and len(functions) == FILES
+    assert (tmp_path / "cache" / "radon").is_dir()

@@ -16,7 +16,7 @@ from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, finding
 from riskaudit.collectors.raw_metrics import maintainability_index
 from riskaudit.models import FunctionComplexity, RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
-from riskaudit.workers import in_batches
+from riskaudit.workers import WorkerDied, in_batches
 
 REPORTED_CC_RANKS = frozenset("CDEF")
 """Complexity ranks that become findings (C is 11-20)."""
@@ -87,7 +87,7 @@ def _analyse_all(work: Sequence[tuple[str, str]], executor: Executor | None, job
     """Every file's outcome, in order; spread over the executor's workers when there is enough work."""
     if executor is None or len(work) < PARALLEL_THRESHOLD:
         return _analyse_batch(work)
-    return in_batches(executor, _analyse_batch, work, jobs)
+    return in_batches(executor, _analyse_batch, work, jobs, what=f"radon's analysis of {len(work)} files")
 
 
 def _cache_key(path: str, text: str) -> str:
@@ -138,14 +138,19 @@ def collect(
     """Analyse every parsable file; files radon cannot read are named in the run's reason.
 
     Files not in the cache are analysed in the executor's worker processes (``jobs`` of them) when
-    given and there are enough, else here.
+    given and there are enough, else here. A worker process that dies fails the whole run: no findings,
+    no functions, nothing cached.
     """
     start = time.monotonic()
     parsable = {path: source.text for path, source in sorted(index.files.items()) if not source.parse_error}
     results = {path: _from_cache(path, text, cache) for path, text in parsable.items()}
     work = [(path, text) for path, text in parsable.items() if results[path] is None]
+    try:
+        outcomes = _analyse_all(work, executor, jobs)
+    except WorkerDied as exc:
+        return _failed(str(exc), start), ()
     failures: dict[str, str] = {}
-    for (path, text), outcome in zip(work, _analyse_all(work, executor, jobs), strict=True):
+    for (path, text), outcome in zip(work, outcomes, strict=True):
         if isinstance(outcome, str):
             failures[path] = outcome
         else:
@@ -172,3 +177,15 @@ def collect(
         findings=tuple(findings),
     )
     return run, tuple(functions)
+
+
+def _failed(reason: str, start: float) -> ToolRun:
+    """The run of a radon analysis that could not finish: FAILED with the reason, and no findings."""
+    return ToolRun(
+        "radon",
+        ToolStatus.FAILED,
+        version=f"radon {radon.__version__}",
+        executable="radon (Python API)",
+        duration=time.monotonic() - start,
+        reason=reason,
+    )

@@ -21,7 +21,7 @@ from riskaudit.detectors.base import TOOL, Detector, ProjectFacts
 from riskaudit.detectors.project import file_context
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
-from riskaudit.workers import in_batches, worker_count, worker_pool
+from riskaudit.workers import WorkerDied, in_batches, worker_count, worker_pool
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
@@ -105,14 +105,19 @@ def _execute(
     jobs: int,
     executor: Executor | None = None,
 ) -> list[FileOutcome]:
-    """Analyse every file, in worker processes (the given executor's, else new ones) when there are ``jobs`` > 1."""
+    """Analyse every file, in worker processes (the given executor's, else new ones) when there are ``jobs`` > 1.
+
+    Raises:
+        WorkerDied: a worker process died (or had died: the given executor was already broken).
+    """
     if jobs < 2:
         return _analyse_batch(work, project, detectors)
     batch = partial(_analyse_batch, project=project, detectors=detectors)
+    what = f"the detectors' analysis of {len(work)} files"
     if executor is not None:
-        return in_batches(executor, batch, work, jobs)
+        return in_batches(executor, batch, work, jobs, what=what)
     with worker_pool(jobs) as pool:
-        return in_batches(pool, batch, work, jobs)
+        return in_batches(pool, batch, work, jobs, what=what)
 
 
 def _summaries(
@@ -204,7 +209,8 @@ def run_detectors(
     """All detectors over all parsable files; project-level summaries at the end.
 
     ``workers`` processes (default: up to 4, one per core) share the files when there are enough of
-    them; those of ``executor`` when given (it must have that many), else a pool of their own.
+    them; those of ``executor`` when given (it must have that many), else a pool of their own. A worker
+    process that dies fails the whole run: no findings, nothing cached.
     """
     start = time.monotonic()
     base = facts_digest(project, detectors)
@@ -214,7 +220,19 @@ def run_detectors(
     jobs = workers or worker_count()
     if len(work) < PARALLEL_THRESHOLD:
         jobs = 1
-    fresh = _execute(work, project, detectors, jobs, executor)
+    tool_version = f"riskaudit {__version__} detectors, libcst {version('libcst')}"
+    executable = f"{len(detectors)} detectors, {jobs} process(es)"
+    try:
+        fresh = _execute(work, project, detectors, jobs, executor)
+    except WorkerDied as exc:
+        return ToolRun(
+            TOOL,
+            ToolStatus.FAILED,
+            version=tool_version,
+            executable=executable,
+            duration=time.monotonic() - start,
+            reason=str(exc),
+        )
     for outcome in fresh:
         if not outcome.crashed:
             cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))
@@ -227,8 +245,8 @@ def run_detectors(
     return ToolRun(
         TOOL,
         status,
-        version=f"riskaudit {__version__} detectors, libcst {version('libcst')}",
-        executable=f"{len(detectors)} detectors, {jobs} process(es)",
+        version=tool_version,
+        executable=executable,
         duration=time.monotonic() - start,
         reason=reason,
         findings=tuple(findings),

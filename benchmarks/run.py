@@ -8,14 +8,17 @@ Usage (from the repository root, with the interpreter riskaudit is installed in)
 
 Pinned source releases are fetched from PyPI into ``benchmarks/.cache/`` (``pip download --no-deps
 --no-binary :all:``), and each measurement runs as a child process whose wall time, CPU time
-(user + system, from ``wait4``), largest single process (GNU time's ``%M``) and process-tree memory
-(PSS summed over the tree, sampled from ``/proc``) are recorded. See ``benchmarks/README.md``.
+(user + system, from ``wait4``, including the descendants it left behind, which this process adopts
+as a child subreaper), largest single process (GNU time's ``%M``) and process-tree memory (PSS summed
+over the tree, sampled from ``/proc``) are recorded. See ``benchmarks/README.md``.
 """
 
 from __future__ import annotations
 
 import argparse
+import ctypes
 import datetime
+import functools
 import hashlib
 import fcntl
 import json
@@ -91,11 +94,12 @@ class Sample:
     wall: float
     """Elapsed seconds."""
     cpu: float
-    """User + system CPU seconds of the process and every descendant it waited for."""
+    """User + system CPU seconds of the process and every descendant it waited for, plus (on Linux, where
+    this benchmark is a child subreaper) the descendants it left running when it exited, and theirs."""
     max_rss_mib: float
     """The largest single process of the tree (peak RSS), in MiB: GNU time's ``%M`` where /usr/bin/time
     is GNU time, else ``ru_maxrss`` from ``wait4``, which on Linux also counts this benchmark's own RSS
-    at the fork (the high-water mark survives ``exec``)."""
+    at the fork (the high-water mark survives ``exec``); or the largest left-behind descendant's, if more."""
     tree_mib: float
     """Peak of the memory of the whole process tree (PSS summed, sampled), in MiB."""
     returncode: int | None
@@ -199,6 +203,87 @@ def _kill_group(pid: int) -> None:
         pass
 
 
+PR_SET_CHILD_SUBREAPER = 36
+"""prctl() option (Linux >= 3.4): orphaned descendants are reparented to this process, not to init."""
+ORPHAN_GRACE = 10.0
+"""Seconds a measured command's left-behind descendants get to end after it exited, before they are killed."""
+
+
+@functools.cache
+def subreaper() -> bool:
+    """Make this process a child subreaper, once (Linux only); whether it is one.
+
+    A command can leave descendants behind that it never waits for: riskaudit's worker pool starts from
+    a multiprocessing fork server, a child of riskaudit that riskaudit does not reap, and the workers are
+    the fork server's children, reaped by it. Their CPU time is then in no ``wait4`` figure of the
+    command. As a subreaper, this process adopts them when their parent exits, and ``measure`` reaps
+    them and adds their CPU time. Where this fails, such CPU time is lost and the cpu column undercounts.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return False
+    return int(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
+
+
+def _adopted(session: int) -> list[int]:
+    """This process's children (zombies included) in the given session, from /proc/*/stat."""
+    me, found = os.getpid(), []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        stat = _read(f"/proc/{entry}/stat")
+        fields = stat[stat.rfind(")") + 2 :].split()  # state, ppid, pgrp, session, ...
+        if len(fields) > 3 and int(fields[1]) == me and int(fields[3]) == session:
+            found.append(int(entry))
+    return found
+
+
+def reap_orphans(session: int, grace: float = ORPHAN_GRACE) -> tuple[float, int, int]:
+    """Wait for the descendants a measured command left behind; their CPU s, largest ru_maxrss (KiB), kills.
+
+    Called once the command itself has been waited for; the orphans are this (subreaper) process's
+    children by then. Only those in the command's session (``start_new_session``: its id is the
+    command's pid) are waited for, one pid at a time, never with ``wait4(-1)``, so no other child of
+    this process can be reaped by mistake. (Nothing else runs while a command is measured anyway: the
+    set-up commands run before it, one at a time, and the sampler and timeout threads only read /proc
+    and send a signal.) An orphan that moved to a session of its own is neither waited for nor counted.
+    A reaped orphan's rusage includes the children it reaped itself (a fork server's workers). Those
+    still running ``grace`` seconds after the command exited are killed (the kills returned), and
+    given up on if still there another ``grace`` seconds later.
+    """
+    cpu, rss, killed = 0.0, 0, 0
+    deadline = time.monotonic() + grace
+    while pids := _adopted(session):
+        reaped = 0
+        for pid in pids:
+            try:
+                done, _, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if done:
+                reaped += 1
+                cpu += usage.ru_utime + usage.ru_stime
+                rss = max(rss, usage.ru_maxrss)
+        if reaped:
+            continue
+        if time.monotonic() > deadline:
+            if killed:  # even SIGKILL did not end them in another grace period: give up on them
+                break
+            killed = len(pids)
+            _kill_group(session)
+            for pid in pids:  # in case one moved to a process group of its own
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except (ProcessLookupError, PermissionError):
+                    pass
+            deadline = time.monotonic() + grace
+        time.sleep(0.01)
+    return cpu, rss, killed
+
+
 @dataclass(frozen=True)
 class Runner:
     """How every command is run: the environment, the log folder, the timeout and the sampling rate."""
@@ -230,7 +315,12 @@ class Runner:
     def measure(
         self, name: str, command: Sequence[str], cwd: Path, mypy_cache: Path | None = None, riskaudit: bool = False
     ) -> Sample:
-        """Run the command to completion (or the timeout) and measure it."""
+        """Run the command to completion (or the timeout) and measure it.
+
+        Wall time stops when the command itself exits; the CPU time of the descendants it left behind
+        (see ``subreaper``) is added after that, once they have ended too.
+        """
+        adopting = subreaper()
         slug = "".join(c if c.isalnum() else "-" for c in name)
         load = os.getloadavg()[0]
         with open(self.logs / f"{slug}.out", "wb") as out, open(self.logs / f"{slug}.err", "wb") as err:
@@ -257,15 +347,20 @@ class Runner:
             wall = time.perf_counter() - start
         code = os.waitstatus_to_exitcode(status)
         proc.returncode = code
+        orphan_cpu, orphan_rss, lingered = reap_orphans(proc.pid) if adopting else (0.0, 0, 0)
         killed = code == -signal.SIGKILL and wall >= self.timeout
+        notes = [f"killed after the {self.timeout:g}s timeout"] if killed else []
+        if lingered:
+            notes.append(f"{lingered} process(es) it left behind killed {ORPHAN_GRACE:g}s after it exited")
         return Sample(
             wall=round(wall, 3),
-            cpu=round(usage.ru_utime + usage.ru_stime, 3),
-            max_rss_mib=round(_max_rss_kib(rss_file, usage.ru_maxrss) / 1024, 1),
+            cpu=round(usage.ru_utime + usage.ru_stime + orphan_cpu, 3),
+            max_rss_mib=round(max(_max_rss_kib(rss_file, usage.ru_maxrss), orphan_rss) / 1024, 1),
             tree_mib=round(sampler.peak_kib / 1024, 1),
             returncode=None if killed else code,
             load=round(load, 2),
-            note=f"killed after the {self.timeout:g}s timeout" if killed else "",
+            note="; ".join(notes),
+            extra={"orphan_cpu": round(orphan_cpu, 3)} if adopting else {},
         )
 
     def stderr_tail(self, name: str, lines: int = 3) -> str:
@@ -569,6 +664,7 @@ def run_target(project: Project, cache: Path, args: argparse.Namespace) -> dict[
         "versions": setup.versions,
         "riskaudit_source": source,
         "riskaudit_source_after": riskaudit_source(),
+        "cpu_counts_orphans": subreaper(),
         "commands": {
             "riskaudit": riskaudit_command(setup, Path("/tmp/x.json")),
             "prospector": setup.prospector,
@@ -759,6 +855,9 @@ def print_report(data: dict[str, Any], other: tuple[dict[str, Any], str] | None)
         print(f"    riskaudit measured: {source['source']}, commit {source['commit']}, sources {source['digest']}")
         if after.get("digest") != source["digest"]:
             print("    WARNING: riskaudit's sources changed while it was measured; the runs mix versions.")
+    if not data.get("cpu_counts_orphans"):
+        print("    WARNING: cpu leaves out processes a command left behind (riskaudit's fork server and its pool's"
+              " workers): not a child subreaper here, or results from before it was; riskaudit's cpu undercounts.")
     cpus = os.cpu_count() or 1
     if loads:
         print(f"    load average at run starts: median {statistics.median(loads):.1f}, max {max(loads):.1f} "
@@ -921,6 +1020,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         env = {**os.environ, SNAPSHOT_ENV: str(snapshot), "PYTHONPATH": str(snapshot)}
         arguments = list(argv) if argv is not None else sys.argv[1:]
         os.execve(sys.executable, [sys.executable, str(Path(__file__).resolve()), *arguments], env)
+    if not subreaper():
+        print("warning: could not become a child subreaper (Linux only): the cpu column leaves out processes a "
+              "command leaves behind, such as riskaudit's worker pool, and undercounts riskaudit", file=sys.stderr)
     labels = ("medium", "large") if args.target == "all" else (args.target,)
     fresh: dict[str, dict[str, Any]] = {}
     with _interrupt_safe():

@@ -35,7 +35,7 @@ from riskaudit.layers import Layer, layer_of
 from riskaudit.models import CoverageData, Finding, ToolRun, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanMeta, ScanResult
-from riskaudit.sources import build_index
+from riskaudit.sources_cache import index_sources
 from riskaudit.suppressions import suppress
 
 NO_REAL_DATABASE_TEST = "no-real-database-test"
@@ -156,7 +156,7 @@ def scan_target(
             listener.started(name)
             futures[name] = pool.submit(job)
         coverage_future = pool.submit(_coverage_stage, target, options, listener)
-        index = build_index(target.root, target.source_paths)
+        index = index_sources(target.root, target.source_paths, cache)
         listener.started("radon")
         radon_future = pool.submit(radon_collector.collect, index, cache, workers, jobs)
         listener.started("riskaudit")

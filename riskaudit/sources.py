@@ -142,17 +142,35 @@ def source_lines(text: str) -> tuple[str, ...]:
     return tuple(lines)
 
 
-def read_source(root: Path, path: str) -> SourceFile:
-    """Read and analyse one file; unreadable or unparsable files are kept with the reason."""
+@dataclass(frozen=True)
+class RawSource:
+    """A file's bytes as read, and its decoded text."""
+
+    data: bytes
+    """The bytes on disk."""
+    text: str
+    """Decoded text (see ``decode_source``)."""
+    lines: tuple[str, ...]
+    """The text's lines without line endings."""
+    encoding_error: str
+    """Why Python would refuse the encoding declaration; empty when it would not."""
+
+
+def read_raw(root: Path, path: str) -> RawSource | SourceFile:
+    """The file's bytes and text, or, when it cannot be read, the SourceFile saying why."""
     try:
         data = (root / path).read_bytes()
     except OSError as exc:
         return SourceFile(path, (), f"cannot read: {exc.strerror or exc}", (), (), frozenset())
     text = decode_source(data)
-    lines = source_lines(text)
-    refused = encoding_problem(data)
+    return RawSource(data, text, source_lines(text), encoding_problem(data))
+
+
+def analyse_source(path: str, raw: RawSource) -> SourceFile:
+    """Parse a read file and derive its facts; a file that does not parse is kept with the reason."""
+    lines = raw.lines
     try:
-        tree = ast.parse(text.replace("\x00", ""), filename=path)
+        tree = ast.parse(raw.text.replace("\x00", ""), filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
         return SourceFile(path, lines, f"does not parse: {exc}", (), (), frozenset())
     collector = _TreeFacts()
@@ -172,9 +190,15 @@ def read_source(root: Path, path: str) -> SourceFile:
         tuple((name, frozenset(methods)) for name, methods in sorted(collector.async_methods.items())),
         tuple(sorted(collector.class_bases.items())),
         tuple(collector.error_paths),
-        encoding_error=refused,
+        encoding_error=raw.encoding_error,
         sql_regions=tuple(collector.sql_regions),
     )
+
+
+def read_source(root: Path, path: str) -> SourceFile:
+    """Read and analyse one file; unreadable or unparsable files are kept with the reason."""
+    raw = read_raw(root, path)
+    return raw if isinstance(raw, SourceFile) else analyse_source(path, raw)
 
 
 @dataclass(frozen=True)

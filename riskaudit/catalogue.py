@@ -6,6 +6,7 @@ import re
 import tomllib
 from collections.abc import Iterable, Mapping as MappingType
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
@@ -92,12 +93,20 @@ class Catalogue:
     rules: MappingType[str, Rule]
     """Rules by id, in id order."""
 
+    @cached_property
+    def _mappings_by_tool(self) -> dict[str, tuple[tuple[str, RuleMapping], ...]]:
+        """``(rule id, mapping)`` pairs per tool (a scan matches thousands of findings)."""
+        pairs: dict[str, list[tuple[str, RuleMapping]]] = {}
+        for rule in self.rules.values():
+            for mapping in rule.mappings:
+                pairs.setdefault(mapping.tool, []).append((rule.id, mapping))
+        return {tool: tuple(found) for tool, found in pairs.items()}
+
     def match(self, tool: str, code: str, message: str, facts: frozenset[str]) -> Rule | None:
         """The rule whose most specific mapping covers the finding, or None."""
         candidates = [
-            (mapping.specificity, rule.id)
-            for rule in self.rules.values()
-            for mapping in rule.mappings
+            (mapping.specificity, rule_id)
+            for rule_id, mapping in self._mappings_by_tool.get(tool, ())
             if mapping.matches(tool, code, message, facts)
         ]
         if not candidates:

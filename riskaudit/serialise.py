@@ -16,10 +16,16 @@ from riskaudit.results import SCHEMA_VERSION, ScanResult
 _T = TypeVar("_T")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def to_jsonable(value: object) -> object:
     """Dataclasses, enums, tuples and mappings as plain JSON values (field order kept)."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, _SCALARS) and not isinstance(value, enum.Enum):
+        return value
+    names = _field_names(type(value))
+    if names is not None:
+        return {name: to_jsonable(getattr(value, name)) for name in names}
     if isinstance(value, enum.Enum):
         return value.value
     if isinstance(value, tuple | list):
@@ -29,6 +35,16 @@ def to_jsonable(value: object) -> object:
     if isinstance(value, Mapping):
         return {str(key): to_jsonable(item) for key, item in value.items()}
     return value
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...] | None] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...] | None:
+    """The field names of a dataclass type, in order; None for any other type (remembered per type)."""
+    if kind not in _FIELD_NAMES:
+        _FIELD_NAMES[kind] = tuple(f.name for f in dataclasses.fields(kind)) if dataclasses.is_dataclass(kind) else None
+    return _FIELD_NAMES[kind]
 
 
 def dumps(result: ScanResult) -> str:

@@ -82,6 +82,9 @@ class SourceFile:
     """Why Python would refuse the file's encoding declaration (the tools may still read it)."""
     sql_regions: tuple[tuple[int, int], ...] = ()
     """Line ranges of arguments to SQLAlchemy expression builders (``.where(...)``, ``and_(...)``)."""
+    private_names: frozenset[str] = frozenset()
+    """One-underscore names the file defines: classes, functions, module and class attributes,
+    attributes it assigns on any object (``obj._x = ...``, ``setattr(obj, "_x", ...)``), ``__slots__``."""
 
     def in_sql_expression(self, line: int) -> bool:
         """Whether a line lies inside an argument of a SQLAlchemy expression builder."""
@@ -192,6 +195,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         tuple(collector.error_paths),
         encoding_error=raw.encoding_error,
         sql_regions=tuple(collector.sql_regions),
+        private_names=frozenset(collector.private_names),
     )
 
 
@@ -242,9 +246,15 @@ class _TreeFacts(ast.NodeVisitor):
         self.class_bases: dict[str, tuple[str, ...]] = {}
         self.sql_regions: list[tuple[int, int]] = []
         self.error_paths: list[ErrorPath] = []
+        self.private_names: set[str] = set()
         self._stack: list[tuple[str, str]] = []
 
+    def _define(self, name: str) -> None:
+        if is_private_name(name):
+            self.private_names.add(name)
+
     def _symbol(self, node: ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef, kind: str) -> None:
+        self._define(node.name)
         qualname = ".".join([name for name, _ in self._stack] + [node.name])
         end = node.end_lineno or node.lineno
         self.symbols.append(Symbol(qualname, kind, node.lineno, end))
@@ -295,7 +305,40 @@ class _TreeFacts(ast.NodeVisitor):
         if body:
             self.error_paths.append(ErrorPath("finally", body[0].lineno, body[0].lineno, _end(body)))
 
+    def visit_Assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            self._assigned(target)
+            if isinstance(target, ast.Name) and target.id == "__slots__":
+                values = node.value.elts if isinstance(node.value, ast.Tuple | ast.List | ast.Set) else [node.value]
+                for value in values:
+                    if isinstance(value, ast.Constant) and isinstance(value.value, str):
+                        self._define(value.value)
+        self.generic_visit(node)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        self._assigned(node.target)
+        self.generic_visit(node)
+
+    def _assigned(self, target: ast.expr) -> None:
+        """``obj._x = ...`` anywhere; ``_x = ...`` at module level or in a class body."""
+        if isinstance(target, ast.Tuple | ast.List):
+            for element in target.elts:
+                self._assigned(element)
+        elif isinstance(target, ast.Starred):
+            self._assigned(target.value)
+        elif isinstance(target, ast.Attribute):
+            self._define(target.attr)
+        elif isinstance(target, ast.Subscript) and _dotted(target.value).endswith(".__dict__"):
+            if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
+                self._define(target.slice.value)
+        elif isinstance(target, ast.Name) and (not self._stack or self._stack[-1][1] == "class"):
+            self._define(target.id)
+
     def visit_Call(self, node: ast.Call) -> None:
+        if isinstance(node.func, ast.Name) and node.func.id == "setattr" and len(node.args) >= 2:
+            name = node.args[1]
+            if isinstance(name, ast.Constant) and isinstance(name.value, str):
+                self._define(name.value)
         if _last_name(node.func) in SQL_EXPRESSION_CALLS:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 self.sql_regions.append((arg.lineno, arg.end_lineno or arg.lineno))
@@ -326,6 +369,19 @@ class _TreeFacts(ast.NodeVisitor):
         start = region[0].lineno
         end = max((n.end_lineno or n.lineno) for n in region)
         self.guards.extend(HasattrGuard(obj, attr, start, end) for obj, attr in checks)
+
+
+def is_private_name(name: str) -> bool:
+    """One leading underscore: not a dunder, a mangled ``__name``, ``_`` alone or an Enum ``_sunder_`` name."""
+    return len(name) > 1 and name[0] == "_" and name[1] != "_" and not (len(name) > 2 and name[-1] == "_")
+
+
+def _dotted(node: ast.expr) -> str:
+    """``a.b.c`` for a chain of names; empty for anything else."""
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return f"{inner}.{node.attr}" if inner else ""
+    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _end(body: Sequence[ast.stmt]) -> int:

@@ -65,6 +65,7 @@ def facts_to_json(source: SourceFile) -> dict[str, object]:
         "class_bases": [[name, list(bases)] for name, bases in source.class_bases],
         "error_paths": [[e.kind, e.line, e.start, e.end] for e in source.error_paths],
         "sql_regions": [list(region) for region in source.sql_regions],
+        "private_names": sorted(source.private_names),
     }
 
 
@@ -78,10 +79,11 @@ def facts_from_json(path: str, lines: tuple[str, ...], encoding_error: str, valu
     error_paths = _rows(value.get("error_paths"), (str, int, int, int))
     regions = _rows(value.get("sql_regions"), (int, int))
     classes, async_functions = _names(value.get("classes")), _names(value.get("async_functions"))
+    private_names = _names(value.get("private_names"))
     async_methods, class_bases = _named_lists(value.get("async_methods")), _named_lists(value.get("class_bases"))
     if not isinstance(parse_error, str) or symbols is None or guards is None or error_paths is None:
         return None
-    if regions is None or classes is None or async_functions is None:
+    if regions is None or classes is None or async_functions is None or private_names is None:
         return None
     if async_methods is None or class_bases is None:
         return None
@@ -98,6 +100,7 @@ def facts_from_json(path: str, lines: tuple[str, ...], encoding_error: str, valu
         tuple(ErrorPath(*cast("tuple[str, int, int, int]", row)) for row in error_paths),
         encoding_error=encoding_error,
         sql_regions=tuple(cast("tuple[int, int]", tuple(row)) for row in regions),
+        private_names=frozenset(private_names),
     )
 
 

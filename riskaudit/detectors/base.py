@@ -8,6 +8,7 @@ that the test suite runs automatically. All detectors run in one traversal per f
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import ClassVar
@@ -16,6 +17,9 @@ import libcst as cst
 from libcst.metadata import CodeRange, ProviderT
 
 from riskaudit.models import RawFinding, RuleDoc
+
+_PRIVATE_WORD = re.compile(r"\b_\w+")
+"""A word starting with one or more underscores (a superset of the private names a text may use)."""
 
 TOOL = "riskaudit"
 """The tool name of detector findings."""
@@ -47,6 +51,16 @@ class ProjectFacts:
     """Every class name defined in the project."""
     modules: frozenset[str] = frozenset()
     """Top-level importable names of the project."""
+    private_names: frozenset[str] = frozenset()
+    """One-underscore names the project defines somewhere (see ``SourceFile.private_names``)."""
+
+    def private_names_in(self, text: str) -> tuple[str, ...]:
+        """The project's private names that a file's text mentions, sorted.
+
+        That is all of ``private_names`` a file's results may depend on, so a name added elsewhere does
+        not invalidate every file's cached results.
+        """
+        return tuple(sorted(self.private_names.intersection(_PRIVATE_WORD.findall(text))))
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,7 @@ from riskaudit.detectors.base import (
     dotted_name,
 )
 from riskaudit.models import RawFinding
+from riskaudit.sources import is_private_name
 
 _POOL_METHODS = frozenset({"size", "checkedin", "checkedout", "overflow"})
 """QueuePool-only methods that the ``Pool`` base class (what ``engine.pool`` is typed as) lacks."""
@@ -52,11 +53,6 @@ class _Method:
     owner: str
     name: str
     annotations: dict[str, set[str]]
-
-
-def _is_private(name: str) -> bool:
-    """One leading underscore: not a dunder, a mangled ``__name``, ``_`` alone or an Enum ``_sunder_`` name."""
-    return len(name) > 1 and name[0] == "_" and name[1] != "_" and not (len(name) > 2 and name[-1] == "_")
 
 
 def _root(node: cst.BaseExpression) -> cst.BaseExpression:
@@ -229,7 +225,7 @@ class LibraryInternals(Detector):
 
     def _define(self, name: str) -> None:
         """The project defines ``name`` itself."""
-        if _is_private(name):
+        if is_private_name(name):
             self._defined.add(name)
 
     def leave_Module(self, original_node: cst.Module) -> None:
@@ -347,7 +343,7 @@ class LibraryInternals(Detector):
     def visit_Attribute(self, node: cst.Attribute) -> None:
         """``obj._name`` on something that may be a third-party object."""
         attr = node.attr.value
-        if self._quiet or not _is_private(attr) or attr in _PUBLIC_UNDERSCORE:
+        if self._quiet or not is_private_name(attr) or attr in _PUBLIC_UNDERSCORE:
             return
         receiver = node.value
         if isinstance(receiver, cst.Name) and receiver.value in _SELF:
@@ -382,13 +378,14 @@ class LibraryInternals(Detector):
         self._candidates.append((kind, node, message, attr))
 
     def _hand_over(self) -> None:
-        """Candidates as facts, but not private accesses to names this file defines.
+        """Candidates as facts, but not private accesses to names this file or the project defines.
 
         ``summarize`` would drop those anyway; leaving them out here spares the file the position lookup
         when no candidate is left.
         """
+        project = self.context.project.private_names
         for kind, node, message, attr in self._candidates:
-            if kind == _PRIVATE and attr in self._defined:
+            if kind == _PRIVATE and (attr in self._defined or attr in project):
                 continue
             start = self.position(node).start
             self.facts.append(json.dumps([kind, self.context.path, start.line, start.column + 1, attr, message]))
@@ -397,7 +394,7 @@ class LibraryInternals(Detector):
     def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:
         """Findings: every pool-internals call, and private accesses to names the project never defines."""
         records = [json.loads(item) for item in facts.get(cls.CODE, ())]
-        defined = {record[1] for record in records if record[0] == _DEFINED}
+        defined = {record[1] for record in records if record[0] == _DEFINED} | project.private_names
         findings: list[RawFinding] = []
         seen: set[tuple[str, int]] = set()
         for kind in (_POOL, _PRIVATE):

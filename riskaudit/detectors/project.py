@@ -48,6 +48,7 @@ def project_facts(index: SourceIndex) -> ProjectFacts:
         async_methods=inherited,
         classes=index.project_classes,
         modules=project_modules(index.files),
+        private_names=frozenset().union(*(source.private_names for source in index.files.values())),
     )
 
 

@@ -1,17 +1,20 @@
 """The result cache (``.riskaudit_cache/``): tool results keyed by tool version, config and file content.
 
 Entries are JSON files written atomically. An entry that cannot be read or decoded is deleted and
-treated as a miss: a corrupt cache is discarded, never trusted.
+treated as a miss: a corrupt cache is discarded, never trusted. After a scan, ``prune`` deletes what
+earlier scans stored for contents, configs and tool versions that are gone, so the cache does not grow
+with every edit.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskaudit import __version__
@@ -55,6 +58,8 @@ class Cache:
 
     folder: Path | None
     """The cache folder, or None for ``--no-cache``."""
+    used: set[tuple[str, str]] = field(default_factory=set, compare=False, repr=False)
+    """``(namespace, key)`` of every entry looked up or stored through this object (what ``prune`` keeps)."""
 
     @classmethod
     def for_target(cls, root: Path, enabled: bool) -> Cache:
@@ -85,7 +90,30 @@ class Cache:
     def _path(self, namespace: str, key: str) -> Path | None:
         if self.folder is None:
             return None
+        self.used.add((namespace, key))
         return self.folder / namespace / key[:2] / f"{key}.json"
+
+    def prune(self) -> int:
+        """Delete every entry of the namespaces used through this object that it did not look up or store.
+
+        Called once a scan has ended: an entry it did not ask for belongs to a file content, config or
+        tool version that no longer exists. A scan running at the same time on another state of the tree
+        can only lose entries it will compute again, never get a wrong one. Returns how many were deleted.
+        """
+        if self.folder is None:
+            return 0
+        kept: dict[str, set[str]] = {}
+        for namespace, key in set(self.used):
+            kept.setdefault(namespace, set()).add(f"{key}.json")
+        removed = 0
+        for namespace, names in kept.items():
+            for shard in _subfolders(self.folder / namespace):
+                for entry in _files(shard):
+                    if entry.name.endswith(".json") and not entry.name.startswith(".") and entry.name not in names:
+                        with contextlib.suppress(OSError):
+                            os.unlink(entry.path)
+                            removed += 1
+        return removed
 
     def get(self, namespace: str, key: str) -> object | None:
         """The stored value, or None on a miss (a corrupt entry is removed)."""
@@ -116,6 +144,24 @@ class Cache:
             os.replace(temp, path)
         except OSError:
             return
+
+
+def _subfolders(folder: Path) -> list[os.DirEntry[str]]:
+    """The folders in a folder; none when it cannot be listed."""
+    try:
+        with os.scandir(folder) as entries:
+            return [entry for entry in entries if entry.is_dir(follow_symlinks=False)]
+    except OSError:
+        return []
+
+
+def _files(folder: os.DirEntry[str]) -> list[os.DirEntry[str]]:
+    """The plain files in a folder; none when it cannot be listed."""
+    try:
+        with os.scandir(folder.path) as entries:
+            return [entry for entry in entries if entry.is_file(follow_symlinks=False)]
+    except OSError:
+        return []
 
 
 NO_CACHE = Cache(None)

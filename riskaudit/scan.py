@@ -173,6 +173,7 @@ def scan_target(
         for name, future in futures.items():
             runs[name] = future.result()
             listener.finished(runs[name])
+    cache.prune()
     tests = [f.path for f in target.files if f.is_test]
     measured = function_coverage(index, coverage, functions, options.layers)
     if coverage_run.status is ToolStatus.OK:

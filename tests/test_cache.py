@@ -101,3 +101,43 @@ def test_keys_separate_tool_versions(tmp_path: Path) -> None:
     assert cache.get("flake8", new) is None
     assert cache.get("flake8", old) == [["flake8", "E501", "line too long", "x.py", 1, 1]]
     assert digest("a", "bc") != digest("ab", "c")
+
+
+def _entries(project: Path) -> dict[str, set[str]]:
+    """Entry file names by namespace (mypy's own incremental cache left out)."""
+    found: dict[str, set[str]] = {}
+    for entry in (project / CACHE_DIR).glob("*/*/*.json"):
+        namespace = entry.parent.parent.name
+        if namespace != "mypy":
+            found.setdefault(namespace, set()).add(entry.name)
+    return found
+
+
+def test_entries_of_contents_that_are_gone_are_pruned(project: Path) -> None:
+    _scan(project)
+    first = _entries(project)
+    assert {"sources", "flake8", "radon", "detectors", "mypy-results"} <= set(first)
+    foreign = project / CACHE_DIR / "elsewhere" / "ab" / "abc.json"
+    foreign.parent.mkdir(parents=True)
+    foreign.write_text("{}")
+    report = project / "app" / "services" / "report.py"
+    report.write_text(report.read_text() + "\n# touched\n")
+    _scan(project)
+    second = _entries(project)
+    assert second.pop("elsewhere") == {"abc.json"}, "a namespace this scan did not use is left alone"
+    # every namespace holds as many entries as before: the touched file's old ones are gone
+    assert {name: len(names) for name, names in second.items()} == {name: len(names) for name, names in first.items()}
+    for namespace in ("sources", "flake8", "radon", "detectors", "mypy-results"):
+        assert second[namespace] != first[namespace], namespace
+
+
+def test_prune_keeps_what_was_used_and_nothing_without_a_folder(tmp_path: Path) -> None:
+    cache = Cache.for_target(tmp_path, True)
+    cache.put("radon", "a" * 64, 1)
+    cache.put("radon", "b" * 64, 2)
+    reader = Cache.for_target(tmp_path, True)
+    assert reader.get("radon", "a" * 64) == 1
+    assert reader.prune() == 1
+    assert Cache.for_target(tmp_path, True).get("radon", "a" * 64) == 1
+    assert Cache.for_target(tmp_path, True).get("radon", "b" * 64) is None
+    assert Cache(None).prune() == 0

@@ -117,3 +117,23 @@ def test_radon_on_a_broken_pool_fails_closed(tmp_path: Path) -> None:
     again, functions = radon_collect(index, cache)
     assert again.status is ToolStatus.OK and len(functions) == FILES
     assert (tmp_path / "cache" / "radon").is_dir()
+
+
+def test_spawned_workers_give_the_in_process_results(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Where there is no fork server (Windows, macOS builds without it) the workers are spawned."""
+    monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
+    (tmp_path / "pkg").mkdir()
+    for n in range(FILES):
+        text = f"import httpx\n\n\ndef function_{n}(response: httpx.Response) -> bytes:\n    return response._content\n"
+        (tmp_path / f"pkg/module_{n}.py").write_text(text, encoding="utf-8")
+    index = build_index(tmp_path, [f"pkg/module_{n}.py" for n in range(FILES)])
+    with worker_pool(2) as pool:
+        # a spawned worker is this process's own child; a fork server's would be the server's
+        assert pool.submit(os.getppid).result() == os.getpid()
+        spawned = run_detectors(index, project_facts(index), ALL_DETECTORS, workers=2, executor=pool)
+        radon_run, functions = radon_collect(index, executor=pool, jobs=2)
+    alone = run_detectors(index, project_facts(index), ALL_DETECTORS, workers=1)
+    assert spawned.status is ToolStatus.OK and "2 process(es)" in spawned.executable
+    assert spawned.findings == alone.findings
+    assert len([f for f in spawned.findings if f.code == "library-internals"]) == FILES
+    assert radon_run.status is ToolStatus.OK and len(functions) == FILES

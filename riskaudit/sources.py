@@ -328,9 +328,8 @@ class _TreeFacts(ast.NodeVisitor):
             self._assigned(target.value)
         elif isinstance(target, ast.Attribute):
             self._define(target.attr)
-        elif isinstance(target, ast.Subscript) and _dotted(target.value).endswith(".__dict__"):
-            if isinstance(target.slice, ast.Constant) and isinstance(target.slice.value, str):
-                self._define(target.slice.value)
+        elif isinstance(target, ast.Subscript):
+            self._define(_dict_key(target))
         elif isinstance(target, ast.Name) and (not self._stack or self._stack[-1][1] == "class"):
             self._define(target.id)
 
@@ -374,6 +373,14 @@ class _TreeFacts(ast.NodeVisitor):
 def is_private_name(name: str) -> bool:
     """One leading underscore: not a dunder, a mangled ``__name``, ``_`` alone or an Enum ``_sunder_`` name."""
     return len(name) > 1 and name[0] == "_" and name[1] != "_" and not (len(name) > 2 and name[-1] == "_")
+
+
+def _dict_key(target: ast.Subscript) -> str:
+    """``"_x"`` for ``obj.__dict__["_x"]``; empty for any other subscript."""
+    key = target.slice
+    if _dotted(target.value).endswith(".__dict__") and isinstance(key, ast.Constant) and isinstance(key.value, str):
+        return key.value
+    return ""
 
 
 def _dotted(node: ast.expr) -> str:

@@ -11,7 +11,7 @@ import sys
 from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
-from typing import cast
+from typing import Any
 
 from riskaudit import __version__
 from riskaudit.cache import NO_CACHE, Cache, digest
@@ -69,38 +69,36 @@ def facts_to_json(source: SourceFile) -> dict[str, object]:
     }
 
 
+class _Malformed(ValueError):
+    """A cached value that is not the facts of a file."""
+
+
 def facts_from_json(path: str, lines: tuple[str, ...], encoding_error: str, value: object) -> SourceFile | None:
     """The file rebuilt from its cached facts, or None when the value is not such facts."""
-    if not isinstance(value, dict):
+    try:
+        return _rebuilt(path, lines, encoding_error, value)
+    except _Malformed:
         return None
-    parse_error = value.get("parse_error")
-    symbols = _rows(value.get("symbols"), (str, str, int, int))
-    guards = _rows(value.get("guards"), (str, str, int, int))
-    error_paths = _rows(value.get("error_paths"), (str, int, int, int))
-    regions = _rows(value.get("sql_regions"), (int, int))
-    classes, async_functions = _names(value.get("classes")), _names(value.get("async_functions"))
-    private_names = _names(value.get("private_names"))
-    async_methods, class_bases = _named_lists(value.get("async_methods")), _named_lists(value.get("class_bases"))
-    if not isinstance(parse_error, str) or symbols is None or guards is None or error_paths is None:
-        return None
-    if regions is None or classes is None or async_functions is None or private_names is None:
-        return None
-    if async_methods is None or class_bases is None:
-        return None
+
+
+def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: object) -> SourceFile:
+    """The file rebuilt from its cached facts; raises _Malformed at the first thing out of shape."""
+    if not isinstance(value, dict) or not isinstance(value.get("parse_error"), str):
+        raise _Malformed
     return SourceFile(
         path,
         lines,
-        parse_error,
-        tuple(Symbol(*cast("tuple[str, str, int, int]", row)) for row in symbols),
-        tuple(HasattrGuard(*cast("tuple[str, str, int, int]", row)) for row in guards),
-        frozenset(classes),
-        frozenset(async_functions),
-        tuple((name, frozenset(methods)) for name, methods in async_methods),
-        tuple((name, tuple(bases)) for name, bases in class_bases),
-        tuple(ErrorPath(*cast("tuple[str, int, int, int]", row)) for row in error_paths),
+        value["parse_error"],
+        tuple(Symbol(*row) for row in _rows(value, "symbols", (str, str, int, int))),
+        tuple(HasattrGuard(*row) for row in _rows(value, "guards", (str, str, int, int))),
+        frozenset(_names(value.get("classes"))),
+        frozenset(_names(value.get("async_functions"))),
+        tuple((name, frozenset(methods)) for name, methods in _named_lists(value, "async_methods")),
+        tuple((name, tuple(bases)) for name, bases in _named_lists(value, "class_bases")),
+        tuple(ErrorPath(*row) for row in _rows(value, "error_paths", (str, int, int, int))),
         encoding_error=encoding_error,
-        sql_regions=tuple(cast("tuple[int, int]", tuple(row)) for row in regions),
-        private_names=frozenset(private_names),
+        sql_regions=tuple((start, end) for start, end in _rows(value, "sql_regions", (int, int))),
+        private_names=frozenset(_names(value.get("private_names"))),
     )
 
 
@@ -109,33 +107,32 @@ def _is(item: object, kind: type) -> bool:
     return isinstance(item, kind) and not (kind is int and isinstance(item, bool))
 
 
-def _rows(value: object, kinds: tuple[type, ...]) -> list[list[object]] | None:
-    """A list of rows, each a list of exactly ``kinds``; None when the value is anything else."""
-    if not isinstance(value, list):
-        return None
-    for row in value:
+def _rows(value: dict[str, object], key: str, kinds: tuple[type, ...]) -> list[tuple[Any, ...]]:
+    """``value[key]`` as rows, each exactly of ``kinds``; raises _Malformed otherwise."""
+    found = value.get(key)
+    if not isinstance(found, list):
+        raise _Malformed
+    for row in found:
         if not (isinstance(row, list) and len(row) == len(kinds) and all(map(_is, row, kinds))):
-            return None
+            raise _Malformed
+    return [tuple(row) for row in found]
+
+
+def _names(value: object) -> list[str]:
+    """A list of strings; raises _Malformed otherwise."""
+    if not (isinstance(value, list) and all(isinstance(item, str) for item in value)):
+        raise _Malformed
     return value
 
 
-def _names(value: object) -> list[str] | None:
-    """A list of strings, or None."""
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return value
-    return None
-
-
-def _named_lists(value: object) -> list[tuple[str, list[str]]] | None:
-    """``[name, [strings]]`` rows, or None."""
-    if not isinstance(value, list):
-        return None
+def _named_lists(value: dict[str, object], key: str) -> list[tuple[str, list[str]]]:
+    """``value[key]`` as ``[name, [strings]]`` rows; raises _Malformed otherwise."""
+    found = value.get(key)
+    if not isinstance(found, list):
+        raise _Malformed
     rows: list[tuple[str, list[str]]] = []
-    for row in value:
+    for row in found:
         if not (isinstance(row, list) and len(row) == 2 and isinstance(row[0], str)):
-            return None
-        names = _names(row[1])
-        if names is None:
-            return None
-        rows.append((row[0], names))
+            raise _Malformed
+        rows.append((row[0], _names(row[1])))
     return rows

@@ -7,7 +7,7 @@ import json
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache, partial
 from pathlib import Path
 from importlib.metadata import version
@@ -230,45 +230,46 @@ def run_detectors(
     process that dies fails the whole run: no findings, nothing cached.
     """
     start = time.monotonic()
+    keys = _cache_keys(index, project, detectors)
+    known = {path: _outcome_from_json(path, cache.get("detectors", key)) for path, key in keys.items()}
+    work = [(path, index.files[path].text) for path in sorted(keys) if known[path] is None]
+    jobs = 1 if len(work) < PARALLEL_THRESHOLD else workers or worker_count()
+    run = ToolRun(
+        TOOL,
+        ToolStatus.OK,
+        version=f"riskaudit {__version__} detectors, libcst {version('libcst')}",
+        executable=f"{len(detectors)} detectors, {jobs} process(es)",
+    )
+    try:
+        fresh = _execute(work, project, detectors, jobs, executor)
+    except WorkerDied as exc:
+        return replace(run, status=ToolStatus.FAILED, duration=time.monotonic() - start, reason=str(exc))
+    for outcome in fresh:
+        if not outcome.crashed:
+            cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))
+    outcomes = _merged(index, fresh, known)
+    findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
+    findings += refused_sources(index)
+    status, reason = _problems(outcomes)
+    return replace(
+        run, status=status, duration=time.monotonic() - start, reason=reason, findings=tuple(findings)
+    )
+
+
+def _cache_keys(index: SourceIndex, project: ProjectFacts, detectors: Sequence[type[Detector]]) -> dict[str, str]:
+    """The cache key of each parsable file's detector results."""
     base = facts_digest(project, detectors)
-    keys = {
+    return {
         path: digest(base, path, source.text, *project.private_names_in(source.text))
         for path, source in index.files.items()
         if not source.parse_error
     }
-    known = {path: _outcome_from_json(path, cache.get("detectors", key)) for path, key in keys.items()}
-    work = [(path, index.files[path].text) for path in sorted(keys) if known[path] is None]
-    jobs = workers or worker_count()
-    if len(work) < PARALLEL_THRESHOLD:
-        jobs = 1
-    tool_version = f"riskaudit {__version__} detectors, libcst {version('libcst')}"
-    executable = f"{len(detectors)} detectors, {jobs} process(es)"
-    try:
-        fresh = _execute(work, project, detectors, jobs, executor)
-    except WorkerDied as exc:
-        return ToolRun(
-            TOOL,
-            ToolStatus.FAILED,
-            version=tool_version,
-            executable=executable,
-            duration=time.monotonic() - start,
-            reason=str(exc),
-        )
-    for outcome in fresh:
-        if not outcome.crashed:
-            cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))
+
+
+def _merged(
+    index: SourceIndex, fresh: Sequence[FileOutcome], known: Mapping[str, FileOutcome | None]
+) -> list[FileOutcome]:
+    """Every file's outcome in path order: analysed now, from the cache, or not parsed at all."""
     unparsed = {p: FileOutcome(p, (), (), skipped=s.parse_error) for p, s in index.files.items() if s.parse_error}
     by_path = {o.path: o for o in fresh} | {p: o for p, o in known.items() if o is not None} | unparsed
-    outcomes = [by_path[path] for path in sorted(by_path)]
-    findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
-    findings += refused_sources(index)
-    status, reason = _problems(outcomes)
-    return ToolRun(
-        TOOL,
-        status,
-        version=tool_version,
-        executable=executable,
-        duration=time.monotonic() - start,
-        reason=reason,
-        findings=tuple(findings),
-    )
+    return [by_path[path] for path in sorted(by_path)]

@@ -11,31 +11,30 @@ Pinned source releases are fetched from PyPI into ``benchmarks/.cache/`` (``pip 
 (user + system, from ``wait4``, including the descendants it left behind, which this process adopts
 as a child subreaper), largest single process (GNU time's ``%M``) and process-tree memory (PSS summed
 over the tree, sampled from ``/proc``) are recorded. See ``benchmarks/README.md``.
+
+This script holds the command line, the preparation of the targets, the measurements of one target,
+the snapshot of riskaudit's sources and the saving of the results. Measuring one command is in
+``measure.py``, the printed report in ``report.py``, both imported from this script's folder.
 """
 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import datetime
-import functools
 import hashlib
 import fcntl
 import json
 import os
 import platform
 import shutil
-import signal
-import statistics
 import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +45,9 @@ from riskaudit.collectors.process import pick_interpreter
 from riskaudit.discovery import Target, load_target
 from riskaudit.sources import decode_source, source_lines
 
+from measure import SNAPSHOT_ENV, Runner, Sample, subreaper
+from report import load_other, print_report
+
 BENCHMARKS = Path(__file__).resolve().parent
 REPO = BENCHMARKS.parent
 PROBE = BENCHMARKS / "detectors_probe.py"
@@ -54,9 +56,6 @@ PROSPECTOR = "prospector[with-mypy]==1.20.0"
 PROSPECTOR_TOOLS = ("pyflakes", "pycodestyle", "mccabe", "mypy", "pydocstyle")
 """Prospector's closest equivalent of riskaudit's flake8 (+ plugins), mypy and radon."""
 TOUCH_LINE = b"\n# touched by the riskaudit benchmark\n"
-GIB = 1024 * 1024 * 1024
-SNAPSHOT_ENV = "RISKAUDIT_BENCH_SNAPSHOT"
-"""Set (to the snapshot folder) once the benchmark has re-executed itself on a snapshot of riskaudit."""
 SNAPSHOT_PARTS = ("riskaudit", "rules", "templates")
 CACHE_MARKER = """\
 # Written by benchmarks/run.py. This folder holds third-party sources downloaded as benchmark targets.
@@ -85,289 +84,6 @@ PROJECTS = {
     "medium": Project("medium", "rich", "13.9.4", "rich", "rich/console.py"),
     "large": Project("large", "sqlalchemy", "2.0.36", "lib/sqlalchemy", "sqlalchemy/orm/session.py"),
 }
-
-
-@dataclass
-class Sample:
-    """One measured run of one command."""
-
-    wall: float
-    """Elapsed seconds."""
-    cpu: float
-    """User + system CPU seconds of the process and every descendant it waited for, plus (on Linux, where
-    this benchmark is a child subreaper) the descendants it left running when it exited, and theirs."""
-    max_rss_mib: float
-    """The largest single process of the tree (peak RSS), in MiB: GNU time's ``%M`` where /usr/bin/time
-    is GNU time, else ``ru_maxrss`` from ``wait4``, which on Linux also counts this benchmark's own RSS
-    at the fork (the high-water mark survives ``exec``); or the largest left-behind descendant's, if more."""
-    tree_mib: float
-    """Peak of the memory of the whole process tree (PSS summed, sampled), in MiB."""
-    returncode: int | None
-    """Exit status; None when it was killed on timeout."""
-    load: float
-    """The machine's one-minute load average when the run started."""
-    note: str = ""
-    """Why the run does not count as a complete one, or what it found."""
-    extra: dict[str, Any] = field(default_factory=dict)
-    """Per-run details (riskaudit's own per-tool durations, prospector's message counts)."""
-
-
-# ----------------------------------------------------------------------------- measuring
-
-
-def _read(path: str) -> str:
-    """A /proc file's text, or empty when the process is gone."""
-    try:
-        with open(path, encoding="ascii", errors="replace") as handle:
-            return handle.read()
-    except OSError:
-        return ""
-
-
-def _tree(root: int) -> list[int]:
-    """The process root and all its descendants, from the parent ids in /proc/*/stat."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        stat = _read(f"/proc/{entry}/stat")
-        fields = stat[stat.rfind(")") + 2 :].split()
-        if len(fields) > 1:
-            children.setdefault(int(fields[1]), []).append(int(entry))
-    found, pending = [], [root]
-    while pending:
-        pid = pending.pop()
-        found.append(pid)
-        pending.extend(children.get(pid, ()))
-    return found
-
-
-def _memory_kib(pid: int) -> int:
-    """A process's proportional set size (PSS), or its RSS where smaps_rollup is not readable."""
-    for path, key in ((f"/proc/{pid}/smaps_rollup", "Pss:"), (f"/proc/{pid}/status", "VmRSS:")):
-        for line in _read(path).splitlines():
-            if line.startswith(key):
-                return int(line.split()[1])
-    return 0
-
-
-class TreeSampler(threading.Thread):
-    """Samples the summed memory of a process tree until stopped; keeps the peak."""
-
-    def __init__(self, pid: int, interval: float) -> None:
-        super().__init__(daemon=True)
-        self.pid = pid
-        self.interval = interval
-        self.peak_kib = 0
-        self._halt = threading.Event()
-
-    def run(self) -> None:
-        """Sample until stop() is called."""
-        while not self._halt.is_set():
-            total = sum(_memory_kib(pid) for pid in _tree(self.pid))
-            self.peak_kib = max(self.peak_kib, total)
-            self._halt.wait(self.interval)
-
-    def stop(self) -> None:
-        """Stop sampling and wait for the thread."""
-        self._halt.set()
-        self.join()
-
-
-def _gnu_time() -> str:
-    """/usr/bin/time when it is GNU time (its ``%M`` is measured from a small parent, so it is exact)."""
-    path = "/usr/bin/time"
-    if not os.access(path, os.X_OK):
-        return ""
-    probe = subprocess.run([path, "--version"], capture_output=True, text=True, check=False)
-    return path if "GNU" in probe.stdout + probe.stderr else ""
-
-
-GNU_TIME = _gnu_time()
-
-
-def _max_rss_kib(path: Path, fallback: int) -> int:
-    """The peak RSS GNU time wrote (its last numeric line), else the ``wait4`` figure."""
-    if GNU_TIME and path.is_file():
-        numbers = [line.strip() for line in path.read_text(encoding="utf-8").splitlines() if line.strip().isdigit()]
-        if numbers:
-            return int(numbers[-1])
-    return fallback
-
-
-def _kill_group(pid: int) -> None:
-    """SIGKILL a process group, ignoring one that is gone."""
-    try:
-        os.killpg(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
-
-
-PR_SET_CHILD_SUBREAPER = 36
-"""prctl() option (Linux >= 3.4): orphaned descendants are reparented to this process, not to init."""
-ORPHAN_GRACE = 10.0
-"""Seconds a measured command's left-behind descendants get to end after it exited, before they are killed."""
-
-
-@functools.cache
-def subreaper() -> bool:
-    """Make this process a child subreaper, once (Linux only); whether it is one.
-
-    A command can leave descendants behind that it never waits for: riskaudit's worker pool starts from
-    a multiprocessing fork server, a child of riskaudit that riskaudit does not reap, and the workers are
-    the fork server's children, reaped by it. Their CPU time is then in no ``wait4`` figure of the
-    command. As a subreaper, this process adopts them when their parent exits, and ``measure`` reaps
-    them and adds their CPU time. Where this fails, such CPU time is lost and the cpu column undercounts.
-    """
-    if not sys.platform.startswith("linux"):
-        return False
-    try:
-        prctl = ctypes.CDLL(None, use_errno=True).prctl
-    except (OSError, AttributeError):
-        return False
-    return int(prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)) == 0
-
-
-def _adopted(session: int) -> list[int]:
-    """This process's children (zombies included) in the given session, from /proc/*/stat."""
-    me, found = os.getpid(), []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        stat = _read(f"/proc/{entry}/stat")
-        fields = stat[stat.rfind(")") + 2 :].split()  # state, ppid, pgrp, session, ...
-        if len(fields) > 3 and int(fields[1]) == me and int(fields[3]) == session:
-            found.append(int(entry))
-    return found
-
-
-def reap_orphans(session: int, grace: float = ORPHAN_GRACE) -> tuple[float, int, int]:
-    """Wait for the descendants a measured command left behind; their CPU s, largest ru_maxrss (KiB), kills.
-
-    Called once the command itself has been waited for; the orphans are this (subreaper) process's
-    children by then. Only those in the command's session (``start_new_session``: its id is the
-    command's pid) are waited for, one pid at a time, never with ``wait4(-1)``, so no other child of
-    this process can be reaped by mistake. (Nothing else runs while a command is measured anyway: the
-    set-up commands run before it, one at a time, and the sampler and timeout threads only read /proc
-    and send a signal.) An orphan that moved to a session of its own is neither waited for nor counted.
-    A reaped orphan's rusage includes the children it reaped itself (a fork server's workers). Those
-    still running ``grace`` seconds after the command exited are killed (the kills returned), and
-    given up on if still there another ``grace`` seconds later.
-    """
-    cpu, rss, killed = 0.0, 0, 0
-    deadline = time.monotonic() + grace
-    while pids := _adopted(session):
-        reaped = 0
-        for pid in pids:
-            try:
-                done, _, usage = os.wait4(pid, os.WNOHANG)
-            except ChildProcessError:
-                continue
-            if done:
-                reaped += 1
-                cpu += usage.ru_utime + usage.ru_stime
-                rss = max(rss, usage.ru_maxrss)
-        if reaped:
-            continue
-        if time.monotonic() > deadline:
-            if killed:  # even SIGKILL did not end them in another grace period: give up on them
-                break
-            killed = len(pids)
-            _kill_group(session)
-            for pid in pids:  # in case one moved to a process group of its own
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except (ProcessLookupError, PermissionError):
-                    pass
-            deadline = time.monotonic() + grace
-        time.sleep(0.01)
-    return cpu, rss, killed
-
-
-@dataclass(frozen=True)
-class Runner:
-    """How every command is run: the environment, the log folder, the timeout and the sampling rate."""
-
-    logs: Path
-    """Where each run's stdout and stderr go."""
-    home: Path
-    """HOME for the tools: the folder above the target roots, so flake8 looks no further up for config."""
-    timeout: float
-    """Seconds before a run is killed."""
-    interval: float
-    """Seconds between memory samples."""
-
-    def env(self, mypy_cache: Path | None, riskaudit: bool) -> dict[str, str]:
-        """The environment of a run: no active venv or user config, mypy's cache where asked.
-
-        Runs of riskaudit itself get the snapshot of its sources first on PYTHONPATH (when there is one).
-        """
-        dropped = {"VIRTUAL_ENV", "XDG_CONFIG_HOME", "PYTHONPATH", "MYPYPATH", "MYPY_CACHE_DIR", "PYTHONSTARTUP"}
-        env = {key: value for key, value in os.environ.items() if key not in dropped}
-        env["HOME"] = str(self.home)
-        if mypy_cache is not None:
-            env["MYPY_CACHE_DIR"] = str(mypy_cache)
-        snapshot = os.environ.get(SNAPSHOT_ENV)
-        if riskaudit and snapshot:
-            env["PYTHONPATH"] = snapshot
-        return env
-
-    def measure(
-        self, name: str, command: Sequence[str], cwd: Path, mypy_cache: Path | None = None, riskaudit: bool = False
-    ) -> Sample:
-        """Run the command to completion (or the timeout) and measure it.
-
-        Wall time stops when the command itself exits; the CPU time of the descendants it left behind
-        (see ``subreaper``) is added after that, once they have ended too.
-        """
-        adopting = subreaper()
-        slug = "".join(c if c.isalnum() else "-" for c in name)
-        load = os.getloadavg()[0]
-        with open(self.logs / f"{slug}.out", "wb") as out, open(self.logs / f"{slug}.err", "wb") as err:
-            start = time.perf_counter()
-            rss_file = self.logs / f"{slug}.maxrss"
-            wrapped = [GNU_TIME, "-f", "%M", "-o", str(rss_file), *command] if GNU_TIME else list(command)
-            proc = subprocess.Popen(
-                wrapped, cwd=cwd, env=self.env(mypy_cache, riskaudit), stdin=subprocess.DEVNULL,
-                stdout=out, stderr=err, start_new_session=True,
-            )
-            sampler = TreeSampler(proc.pid, self.interval)
-            sampler.start()
-            timer = threading.Timer(self.timeout, _kill_group, (proc.pid,))
-            timer.start()
-            try:
-                _, status, usage = os.wait4(proc.pid, 0)
-            except BaseException:
-                _kill_group(proc.pid)
-                proc.wait()
-                raise
-            finally:
-                timer.cancel()
-                sampler.stop()
-            wall = time.perf_counter() - start
-        code = os.waitstatus_to_exitcode(status)
-        proc.returncode = code
-        orphan_cpu, orphan_rss, lingered = reap_orphans(proc.pid) if adopting else (0.0, 0, 0)
-        killed = code == -signal.SIGKILL and wall >= self.timeout
-        notes = [f"killed after the {self.timeout:g}s timeout"] if killed else []
-        if lingered:
-            notes.append(f"{lingered} process(es) it left behind killed {ORPHAN_GRACE:g}s after it exited")
-        return Sample(
-            wall=round(wall, 3),
-            cpu=round(usage.ru_utime + usage.ru_stime + orphan_cpu, 3),
-            max_rss_mib=round(max(_max_rss_kib(rss_file, usage.ru_maxrss), orphan_rss) / 1024, 1),
-            tree_mib=round(sampler.peak_kib / 1024, 1),
-            returncode=None if killed else code,
-            load=round(load, 2),
-            note="; ".join(notes),
-            extra={"orphan_cpu": round(orphan_cpu, 3)} if adopting else {},
-        )
-
-    def stderr_tail(self, name: str, lines: int = 3) -> str:
-        """The last lines a run wrote to stderr, for a failure note."""
-        slug = "".join(c if c.isalnum() else "-" for c in name)
-        text = (self.logs / f"{slug}.err").read_text(encoding="utf-8", errors="replace")
-        return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:])
 
 
 # ----------------------------------------------------------------------------- preparing
@@ -677,221 +393,6 @@ def run_target(project: Project, cache: Path, args: argparse.Namespace) -> dict[
     }
 
 
-# ----------------------------------------------------------------------------- reporting
-
-
-ROWS = (
-    ("flake8", "flake8 alone (riskaudit's command, same files)"),
-    ("mypy cold", "mypy alone, cold (empty MYPY_CACHE_DIR)"),
-    ("mypy warm", "mypy alone, warm (cache kept)"),
-    ("radon cc", "radon cc (CLI, same files)"),
-    ("radon mi", "radon mi (CLI, same files)"),
-    ("radon", "radon = cc + mi"),
-    ("riskaudit cold", "riskaudit cold (empty caches)"),
-    ("riskaudit warm", "riskaudit warm (nothing changed)"),
-    ("riskaudit touched", "riskaudit, one file touched"),
-    ("prospector", "prospector, cold (5 tools, see README)"),
-    ("detectors probe", "riskaudit in-process phases alone (probe)"),
-)
-
-
-def _samples(data: dict[str, Any], name: str) -> list[dict[str, Any]]:
-    """The samples of one row; radon is the sum of cc and mi, repetition by repetition."""
-    samples: dict[str, list[dict[str, Any]]] = data["samples"]
-    if name != "radon":
-        return samples.get(name, [])
-    pairs = zip(samples.get("radon cc", []), samples.get("radon mi", []), strict=False)
-    return [{"wall": a["wall"] + b["wall"], "cpu": a["cpu"] + b["cpu"], "tree_mib": max(a["tree_mib"], b["tree_mib"]),
-             "max_rss_mib": max(a["max_rss_mib"], b["max_rss_mib"]), "load": a["load"]} for a, b in pairs]
-
-
-def median(data: dict[str, Any], name: str, key: str = "wall") -> float | None:
-    """The median of one measure of a row, or None when it was not measured."""
-    values = [s[key] for s in _samples(data, name)]
-    return statistics.median(values) if values else None
-
-
-def _fmt(value: float | None, digits: int = 1) -> str:
-    """A number for the table, or a dash."""
-    return "-" if value is None else f"{value:,.{digits}f}"
-
-
-def print_table(data: dict[str, Any]) -> None:
-    """The measurements, one row per command: wall median (min..max), CPU median, memory."""
-    print(f"{'run':52} {'wall s median':>13} {'min':>8} {'max':>8} {'cpu s':>8} {'tree MiB':>9} {'proc MiB':>9}  n")
-    for name, label in ROWS:
-        rows = _samples(data, name)
-        if not rows:
-            continue
-        walls = [r["wall"] for r in rows]
-        print(f"{label:52} {_fmt(statistics.median(walls)):>13} {_fmt(min(walls)):>8} {_fmt(max(walls)):>8} "
-              f"{_fmt(median(data, name, 'cpu')):>8} {_fmt(max(r['tree_mib'] for r in rows), 0):>9} "
-              f"{_fmt(max(r['max_rss_mib'] for r in rows), 0):>9}  {len(rows)}")
-    notes = {(name, s.get("note")) for name, _ in ROWS for s in _samples(data, name) if s.get("note")}
-    for name, note in sorted(notes):
-        print(f"  note: {name}: {note}")
-
-
-def print_inside(data: dict[str, Any]) -> None:
-    """Riskaudit's own per-tool durations (median), and the probe's phases."""
-    samples: dict[str, list[dict[str, Any]]] = data["samples"]
-    for name in ("riskaudit cold", "riskaudit warm", "riskaudit touched"):
-        durations = [s["extra"].get("durations", {}) for s in samples.get(name, [])]
-        tools = sorted({tool for d in durations for tool in d})
-        parts = [f"{tool} {statistics.median(d.get(tool, 0.0) for d in durations):.1f}" for tool in tools]
-        if parts:
-            print(f"  inside {name} (per-tool wall s, median, as riskaudit reports them): {', '.join(parts)}")
-    probes: list[dict[str, Any]] = [p for p in data.get("probes", []) if p]
-    if not probes:
-        return
-    lines = float(probes[0]["lines"])
-    phases = probes[0]["phases"]
-    parts = []
-    for phase in phases:
-        wall = statistics.median(p["phases"][phase]["wall"] for p in probes)
-        cpu = statistics.median(p["phases"][phase]["cpu"] for p in probes)
-        parts.append(f"{phase} {wall:.1f}s (cpu {cpu:.1f}s)")
-    print(f"  probe phases (median): {', '.join(parts)}")
-    detectors = statistics.median(p["phases"]["detectors"]["wall"] for p in probes)
-    where = probes[0]["detectors"]["executable"]
-    print(f"  detectors alone: {lines / detectors:,.0f} lines/s wall ({where})")
-    splits = [p["breakdown"] for p in probes if "breakdown" in p]
-    if splits:
-        steps = [step for step in ("parse", "metadata_copy", "positions", "visit") if step in splits[0]]
-        cpu = {step: statistics.median(b[step]["cpu"] for b in splits) for step in steps}
-        total = sum(cpu.values())
-        shares = ", ".join(f"{step} {cpu[step]:.1f}s ({100 * cpu[step] / total:.0f}%)" for step in steps)
-        print(f"  detectors in one process: {total:.1f} cpu s = {lines / total:,.0f} lines/s per core; {shares}")
-        if "with_positions" in splits[0]:
-            first = splits[0]
-            print(f"  files parsed {first['files']}, of which {first['with_positions']} needed positions; "
-                  f"{first['untriggered']} not parsed (no detector's TRIGGERS matched)")
-
-
-def _verdict(value: float | None, limit: float) -> str:
-    """The verdict: reached, NOT reached, or not measured."""
-    if value is None:
-        return "not measured"
-    return "reached" if value <= limit else "NOT reached"
-
-
-def _ratio(a: float | None, b: float | None) -> float | None:
-    """The ratio a / b, or None when either is missing."""
-    return None if a is None or b is None or b == 0 else a / b
-
-
-def ratios(data: dict[str, Any], other: tuple[dict[str, Any], str] | None) -> list[dict[str, Any]]:
-    """The issue's targets, measured: each with its wall ratio, CPU ratio, limit and verdict."""
-    tools = {name: median(data, name) for name in ("flake8", "mypy cold", "radon")}
-    measured = {name: value for name, value in tools.items() if value is not None}
-    slowest = max(measured, key=lambda name: measured[name]) if measured else None
-    cold, cold_cpu = median(data, "riskaudit cold"), median(data, "riskaudit cold", "cpu")
-    rows: list[dict[str, Any]] = []
-
-    def add(label: str, wall: float | None, cpu: float | None, limit: float | None, target: str) -> None:
-        verdict = "-" if limit is None else _verdict(wall, limit)
-        rows.append({"ratio": label, "wall": wall, "cpu": cpu, "target": target, "verdict": verdict})
-
-    slow_cpu = median(data, slowest, "cpu") if slowest else None
-    add(f"cold / slowest tool ({slowest})", _ratio(cold, measured.get(slowest or "")),
-        _ratio(cold_cpu, slow_cpu), 1.15, "<= 1.15")
-    total = sum(measured.values()) if len(measured) == 3 else None
-    total_cpu = sum(median(data, name, "cpu") or 0.0 for name in measured)
-    add("cold / sum of the tools", _ratio(cold, total), _ratio(cold_cpu, total_cpu), None, "(none)")
-    add("warm / cold", _ratio(median(data, "riskaudit warm"), cold),
-        _ratio(median(data, "riskaudit warm", "cpu"), cold_cpu), 0.15, "<= 0.15")
-    add("one touched file / cold", _ratio(median(data, "riskaudit touched"), cold),
-        _ratio(median(data, "riskaudit touched", "cpu"), cold_cpu), 0.30, "<= 0.30")
-    add("riskaudit cold / prospector", _ratio(cold, median(data, "prospector")),
-        _ratio(cold_cpu, median(data, "prospector", "cpu")), 0.50, "<= 0.50")
-    peak = max((s["tree_mib"] for s in _samples(data, "riskaudit cold")), default=None)
-    large = data["project"]["label"] == "large"
-    rows.append({"ratio": "riskaudit cold peak memory (tree PSS)", "wall": None if peak is None else peak / 1024,
-                 "cpu": None, "target": "<= 1.5 GiB (large target)", "unit": "GiB",
-                 "verdict": _verdict(None if peak is None else peak * 1024 * 1024, 1.5 * GIB) if large else "-"})
-    lines = float(data["lines"]) / 10_000
-    per10k = None if cold is None else cold / lines
-    per10k_cpu = None if cold_cpu is None else cold_cpu / lines
-    rows.append({"ratio": "riskaudit cold s per 10k lines", "wall": per10k, "cpu": per10k_cpu,
-                 "target": "(for the row below)", "verdict": "-", "unit": "s"})
-    linear: dict[str, Any] = {"ratio": "s per 10k lines, large / medium", "wall": None, "cpu": None,
-                              "target": "0.67 .. 1.5 (roughly linear)", "verdict": "needs both targets"}
-    if other is not None and per10k is not None and per10k_cpu is not None:
-        other_data, source = other
-        other_lines = float(other_data["lines"]) / 10_000
-        other_cold = median(other_data, "riskaudit cold")
-        other_cpu = median(other_data, "riskaudit cold", "cpu")
-        if other_cold is not None and other_cpu is not None:
-            mine, theirs = (per10k, per10k_cpu), (other_cold / other_lines, other_cpu / other_lines)
-            small, big = (theirs, mine) if large else (mine, theirs)
-            linear.update(wall=big[0] / small[0], cpu=big[1] / small[1], source=source)
-            linear["verdict"] = "reached" if 1 / 1.5 <= linear["wall"] <= 1.5 else "NOT reached"
-    rows.append(linear)
-    return rows
-
-
-def print_ratios(rows: list[dict[str, Any]]) -> None:
-    """The ratio table."""
-    print(f"{'ratio (medians)':44} {'wall':>8} {'cpu':>8}  {'issue target':28} verdict")
-    for row in rows:
-        unit = str(row.get("unit", ""))
-        wall = _fmt(row["wall"], 2) + unit
-        cpu = _fmt(row["cpu"], 2) + (unit if row["cpu"] is not None else "")
-        print(f"{row['ratio']!s:44} {wall:>8} {cpu:>8}  {row['target']!s:28} {row['verdict']}")
-        if row.get("source") and row["source"] != "this run":
-            print(f"{'':44} (the other target's numbers come from {row['source']})")
-
-
-def print_report(data: dict[str, Any], other: tuple[dict[str, Any], str] | None) -> list[dict[str, Any]]:
-    """Everything printed for one target; the ratio rows."""
-    project = data["project"]
-    loads = [s["load"] for name, _ in ROWS for s in _samples(data, name)]
-    print(f"\n### {project['name']} {project['version']} ({project['label']} target): "
-          f"{data['files']} files, {data['lines']:,} lines; repeat {data['repeat']}")
-    for tool, version in data["versions"].items():
-        print(f"    {tool}: {version}")
-    source, after = data.get("riskaudit_source", {}), data.get("riskaudit_source_after", {})
-    if source:
-        print(f"    riskaudit measured: {source['source']}, commit {source['commit']}, sources {source['digest']}")
-        if after.get("digest") != source["digest"]:
-            print("    WARNING: riskaudit's sources changed while it was measured; the runs mix versions.")
-    if not data.get("cpu_counts_orphans"):
-        print("    WARNING: cpu leaves out processes a command left behind (riskaudit's fork server and its pool's"
-              " workers): not a child subreaper here, or results from before it was; riskaudit's cpu undercounts.")
-    cpus = os.cpu_count() or 1
-    if loads:
-        print(f"    load average at run starts: median {statistics.median(loads):.1f}, max {max(loads):.1f} "
-              f"on {cpus} CPUs")
-        if statistics.median(loads) > cpus:
-            print("    WARNING: the machine was busy with other work during the runs: wall times are inflated and"
-                  " noisy; CPU seconds are far less affected.")
-    print()
-    print_table(data)
-    print()
-    print_inside(data)
-    print()
-    rows = ratios(data, other)
-    print_ratios(rows)
-    return rows
-
-
-def load_other(
-    label: str, cache: Path, fresh: dict[str, dict[str, Any]], here: str = "this run"
-) -> tuple[dict[str, Any], str] | None:
-    """The other target's results: from this run (or file, ``here``), else from the newest results file."""
-    other = "large" if label == "medium" else "medium"
-    if other in fresh:
-        return fresh[other], here
-    for path in sorted(cache.glob("results-*.json"), reverse=True):
-        try:
-            targets = json.loads(path.read_text(encoding="utf-8")).get("targets", {})
-        except (OSError, ValueError):
-            continue
-        if other in targets:
-            return targets[other], path.name
-    return None
-
-
 def source_state() -> str:
     """The repository's commit (``-dirty`` when riskaudit/, rules/ or templates/ have local changes)."""
     commit = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=REPO, capture_output=True, text=True)
@@ -920,7 +421,9 @@ def take_snapshot(cache: Path) -> Path:
     snapshot = cache / "snapshots" / stamp
     for part in SNAPSHOT_PARTS:
         shutil.copytree(REPO / part, snapshot / part, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
-    # the probe imports riskaudit's internals: it must match the snapshot, not the working tree
+    # the probe imports riskaudit's internals: it must match the snapshot, not the working tree. This script,
+    # measure.py and report.py are not copied: only the benchmark process runs them, and riskaudit's runs
+    # and the probe never import them.
     shutil.copy2(PROBE, snapshot / PROBE.name)
     info = {"commit": source_state(), "digest": source_digest(snapshot), "taken": stamp}
     (snapshot / "SNAPSHOT.json").write_text(json.dumps(info) + "\n", encoding="utf-8")

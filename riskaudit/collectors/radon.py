@@ -148,7 +148,7 @@ def collect(
     try:
         outcomes = _analyse_all(work, executor, jobs)
     except WorkerDied as exc:
-        return _failed(str(exc), start), ()
+        return _run(ToolStatus.FAILED, start, reason=str(exc)), ()
     failures: dict[str, str] = {}
     for (path, text), outcome in zip(work, outcomes, strict=True):
         if isinstance(outcome, str):
@@ -167,25 +167,17 @@ def collect(
         functions.extend(result[0])
         findings.extend(result[1])
     reason = f"not analysed: {', '.join(skipped)}" if skipped else ""
-    run = ToolRun(
-        "radon",
-        ToolStatus.OK,
-        version=f"radon {radon.__version__}",
-        executable="radon (Python API)",
-        duration=time.monotonic() - start,
-        reason=reason,
-        findings=tuple(findings),
-    )
-    return run, tuple(functions)
+    return _run(ToolStatus.OK, start, reason, tuple(findings)), tuple(functions)
 
 
-def _failed(reason: str, start: float) -> ToolRun:
-    """The run of a radon analysis that could not finish: FAILED with the reason, and no findings."""
+def _run(status: ToolStatus, start: float, reason: str = "", findings: tuple[RawFinding, ...] = ()) -> ToolRun:
+    """The radon run, timed from ``start``; a FAILED one (a worker process died) has no findings."""
     return ToolRun(
         "radon",
-        ToolStatus.FAILED,
+        status,
         version=f"radon {radon.__version__}",
         executable="radon (Python API)",
         duration=time.monotonic() - start,
         reason=reason,
+        findings=findings,
     )

@@ -59,6 +59,40 @@ class RawFinding:
     """1-based column when the tool gives one."""
 
 
+ENVIRONMENT_KINDS = (
+    "missing-package",
+    "missing-stubs",
+    "missing-plugin",
+    "shadowed-package",
+    "python-version",
+    "interpreter",
+)
+"""What an environment issue is about: the target's environment, not its code, limited the analysis."""
+
+
+@dataclass(frozen=True)
+class EnvironmentIssue:
+    """Something about the environment the tools ran in (not the code) that limited or distorted the analysis.
+
+    Tool findings it explains are folded into it instead of being reported one by one.
+    """
+
+    kind: str
+    """One of ``ENVIRONMENT_KINDS``."""
+    subject: str
+    """What it concerns: a package or module name, a plugin, a Python version."""
+    tool: str
+    """The tool whose analysis it affected (``mypy``, ``flake8``, ... or ``riskaudit``)."""
+    detail: str
+    """One line: what happened."""
+    fix: str
+    """One line: how to give the tools the environment they need."""
+    findings: int = 0
+    """Tool findings folded into this issue (not reported one by one)."""
+    examples: tuple[str, ...] = ()
+    """A few ``path:line`` locations where it showed."""
+
+
 @dataclass(frozen=True)
 class ToolRun:
     """What one collector did: its status, provenance and raw findings."""
@@ -79,6 +113,8 @@ class ToolRun:
     """Why it failed or was skipped; empty when ok."""
     findings: tuple[RawFinding, ...] = ()
     """Raw findings in tool order."""
+    environment: tuple[EnvironmentIssue, ...] = ()
+    """What the environment kept the tool from doing as the project's own run would (a missing plugin)."""
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from riskaudit.layers import DEFAULT_LAYERS, Layer
 from riskaudit.models import (
     CoverageData,
+    EnvironmentIssue,
     Finding,
     FunctionComplexity,
     FunctionCoverage,
@@ -133,6 +134,8 @@ class ScanResult:
     """The ``--baseline`` comparison, or None without one."""
     diff: DiffScope | None = None
     """The ``--diff`` restriction, or None for a whole-project scan."""
+    environment: tuple[EnvironmentIssue, ...] = ()
+    """What the environment (not the code) limited: missing packages, stubs or plugins, shadowing, Python version."""
     schema_version: int = field(default=SCHEMA_VERSION)
     """Version of this structure in JSON."""
 

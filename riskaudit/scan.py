@@ -213,6 +213,7 @@ def scan_target(
         unmapped=mapped.unmapped,
         deselected=mapped.deselected,
         suppressed=suppressed,
+        environment=tuple(issue for run in ordered for issue in run.environment),
     )
 
 

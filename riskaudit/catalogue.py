@@ -23,7 +23,7 @@ CATEGORIES = (
     "maintainability",
 )
 TOOLS = ("mypy", "flake8", "radon", "coverage", "pytest", "riskaudit")
-FACTS = ("hasattr-guard", "third-party-type", "sqlalchemy-expression")
+FACTS = ("hasattr-guard", "third-party-type", "sqlalchemy-expression", "framework-default", "reraises", "test-code")
 
 _RULE_KEYS = {
     "id",
@@ -38,6 +38,8 @@ _RULE_KEYS = {
     "example",
     "mappings",
 }
+_OPTIONAL_RULE_KEYS = {"test-severity"}
+"""Rule keys that may be left out."""
 _MAPPING_KEYS = {"tool", "code", "message", "requires"}
 _E = TypeVar("_E", Severity, Confidence)
 _ID_RE = re.compile(r"^RA\d{3}$")
@@ -170,7 +172,7 @@ def load_rule(path: Path) -> Rule:
 
 def parse_rule(data: MappingType[str, object], expected_stem: str | None = None) -> Rule:
     """Build a Rule from parsed TOML; raises ValueError describing the first problem."""
-    unknown = sorted(set(data) - _RULE_KEYS)
+    unknown = sorted(set(data) - _RULE_KEYS - _OPTIONAL_RULE_KEYS)
     if unknown:
         raise ValueError(f"unknown key {unknown[0]!r}")
     missing = sorted(_RULE_KEYS - set(data))
@@ -187,6 +189,7 @@ def parse_rule(data: MappingType[str, object], expected_stem: str | None = None)
         raise ValueError(f"category {text['category']!r} is not one of {', '.join(CATEGORIES)}")
     severity = _enum(Severity, text["severity"], "severity")
     confidence = _enum(Confidence, text["confidence"], "confidence")
+    test_severity = _test_severity(data, severity)
     raw_mappings = data["mappings"]
     if not isinstance(raw_mappings, list) or not raw_mappings:
         raise ValueError("'mappings' must be a non-empty array of tables")
@@ -201,9 +204,23 @@ def parse_rule(data: MappingType[str, object], expected_stem: str | None = None)
         risk=text["risk"].strip(),
         recommendation=text["recommendation"].strip(),
         example=text["example"].strip("\n"),
+        test_severity=test_severity,
     )
     mappings = tuple(_parse_mapping(item, index) for index, item in enumerate(raw_mappings))
     return Rule(doc=doc, mappings=mappings)
+
+
+def _test_severity(data: MappingType[str, object], severity: Severity) -> Severity | None:
+    """The optional ``test-severity``: lower than the rule's severity, or absent."""
+    value = data.get("test-severity")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError("'test-severity' must be a string")
+    lowered = _enum(Severity, value, "test-severity")
+    if lowered.rank <= severity.rank:
+        raise ValueError(f"test-severity {value!r} must be lower than severity {severity.value!r}")
+    return lowered
 
 
 def _parse_mapping(item: object, index: int) -> RuleMapping:
@@ -281,7 +298,8 @@ def add_detectors(catalogue: Catalogue, detectors: Iterable[type[Detector]]) -> 
             if detector.RULE not in rules:
                 raise CatalogueError(f"{name}: feeds rule {detector.RULE}, which no rule file defines")
             rule = rules[detector.RULE]
-            rules[rule.id] = Rule(doc=rule.doc, mappings=(*rule.mappings, mapping))
+            if mapping not in rule.mappings:  # a rule file may name the detector's code itself
+                rules[rule.id] = Rule(doc=rule.doc, mappings=(*rule.mappings, mapping))
             continue
         doc = detector.RULE
         if doc.id in rules:

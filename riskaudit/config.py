@@ -195,6 +195,7 @@ def _layers(value: object) -> tuple[Layer, ...] | None:
                 names=frozenset(n.lower() for n in names) if names is not None else base.names,
                 coverage_threshold=threshold if threshold is not None else base.coverage_threshold,
                 paths=paths if paths is not None else base.paths,
+                content=base.content,
             )
         )
     return tuple(layers)

@@ -9,9 +9,10 @@ import sys
 from fnmatch import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from riskaudit.errors import TargetError
+from riskaudit.roles import is_test_path
 
 SKIPPED_DIRS = frozenset(
     {
@@ -34,7 +35,6 @@ SKIPPED_DIRS = frozenset(
         ".riskaudit_cache",
     }
 )
-_TEST_DIRS = frozenset({"test", "tests", "testing"})
 PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 """A folder below the root holding one of these is a separate project, scanned on its own."""
 
@@ -72,15 +72,6 @@ class Target:
     def source_paths(self) -> tuple[str, ...]:
         """All file paths, relative POSIX."""
         return tuple(f.path for f in self.files)
-
-
-def is_test_path(path: str) -> bool:
-    """Whether a relative POSIX path looks like test code."""
-    pure = PurePosixPath(path)
-    name = pure.name
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
-        return True
-    return any(part in _TEST_DIRS for part in pure.parts[:-1])
 
 
 def shown_name(path: str) -> str:

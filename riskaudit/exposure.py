@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from riskaudit.layers import Layer, layer_of
+from riskaudit.layers import LayerMap
 from riskaudit.models import (
     CoverageData,
     FileCoverage,
@@ -52,7 +52,7 @@ def _innermost(functions: Sequence[Symbol], line: int) -> Symbol | None:
 
 
 def file_function_coverage(
-    source: SourceFile, entry: FileCoverage, complexity: dict[int, int], layers: Sequence[Layer]
+    source: SourceFile, entry: FileCoverage, complexity: dict[int, int], layers: LayerMap
 ) -> list[FunctionCoverage]:
     """Coverage of each function of one file; each measured line counts for its innermost function.
 
@@ -68,7 +68,7 @@ def file_function_coverage(
             measured[owner].append(line)
             if line in missing_lines:
                 missing[owner].append(line)
-    layer = layer_of(source.path, layers)
+    layer = layers.of(source.path)
     result = []
     for symbol in functions:
         statements = len(measured[symbol])
@@ -96,7 +96,7 @@ def function_coverage(
     index: SourceIndex,
     coverage: CoverageData | None,
     complexities: Iterable[FunctionComplexity],
-    layers: Sequence[Layer],
+    layers: LayerMap,
 ) -> tuple[FunctionCoverage, ...]:
     """Coverage of every function in every measured file, sorted by path and line."""
     if coverage is None:
@@ -178,7 +178,7 @@ def crap_findings(functions: Iterable[FunctionCoverage], tests: Iterable[str]) -
 
 
 def layer_coverage(
-    coverage: CoverageData | None, layers: Sequence[Layer], tests: Iterable[str]
+    coverage: CoverageData | None, layers: LayerMap, tests: Iterable[str]
 ) -> tuple[LayerCoverage, ...]:
     """Untested share of each critical layer that has measured code."""
     if coverage is None:
@@ -186,11 +186,11 @@ def layer_coverage(
     skip = set(tests)
     totals: dict[str, list[int]] = {}
     for entry in coverage.files:
-        layer = layer_of(entry.path, layers)
+        layer = layers.of(entry.path)
         if layer is None or entry.path in skip or not entry.statements:
             continue
         files, statements, missing = totals.setdefault(layer.name, [0, 0, 0])
         totals[layer.name] = [files + 1, statements + entry.statements, missing + len(entry.missing)]
     return tuple(
-        LayerCoverage(layer.name, *totals[layer.name]) for layer in layers if layer.name in totals
+        LayerCoverage(layer.name, *totals[layer.name]) for layer in layers.layers if layer.name in totals
     )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from riskaudit.frameworks import is_parameter_function
 from riskaudit.models import RawFinding
+from riskaudit.roles import TEST, role_of
 from riskaudit.sources import SourceFile
 
 _MISSING_ATTR = re.compile(r'^(?P<owner>"[^"]+"|Module "[^"]+") has no attribute "(?P<attr>[^"]+)"')
@@ -17,6 +19,23 @@ _BUILTIN_TYPES = frozenset(
 
 SQL_COMPARISON_CODES = frozenset({"E711", "E712"})
 """pycodestyle's comparisons to None/True/False: the correct idiom inside SQLAlchemy expressions."""
+CALL_IN_DEFAULT_CODES = frozenset({"B008"})
+"""bugbear's function call in a parameter default: the idiom of FastAPI's ``Depends()`` and kin."""
+BARE_EXCEPT_CODES = frozenset({"E722", "B001"})
+"""pycodestyle's and bugbear's bare ``except:``."""
+
+
+def is_framework_default(finding: RawFinding, source: SourceFile) -> bool:
+    """Whether the call a B008 finding points at is a framework's parameter function (``Depends(...)``)."""
+    return any(
+        call.line == finding.line and call.column == finding.column and is_parameter_function(call.callee)
+        for call in source.default_calls
+    )
+
+
+def reraises(finding: RawFinding, source: SourceFile) -> bool:
+    """Whether the ``except`` clause a finding points at ends by raising again (it swallows nothing)."""
+    return any(path.kind == "except" and path.line == finding.line and path.reraises for path in source.error_paths)
 
 
 def missing_attribute(message: str) -> tuple[str, str] | None:
@@ -79,9 +98,15 @@ def facts_for(
 ) -> frozenset[str]:
     """The source facts a catalogue mapping may require (see ``catalogue.FACTS``)."""
     facts = set()
-    if finding.tool == "flake8" and finding.code in SQL_COMPARISON_CODES and source and finding.line:
-        if source.in_sql_expression(finding.line):
+    if role_of(finding.path) == TEST:
+        facts.add("test-code")
+    if finding.tool == "flake8" and source and finding.line:
+        if finding.code in SQL_COMPARISON_CODES and source.in_sql_expression(finding.line):
             facts.add("sqlalchemy-expression")
+        if finding.code in CALL_IN_DEFAULT_CODES and is_framework_default(finding, source):
+            facts.add("framework-default")
+        if finding.code in BARE_EXCEPT_CODES and reraises(finding, source):
+            facts.add("reraises")
     if finding.tool == "mypy":
         if is_hasattr_guarded(finding, source):
             facts.add("hasattr-guard")

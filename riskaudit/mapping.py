@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 
 from riskaudit.catalogue import Catalogue, Rule
 from riskaudit.facts import facts_for
-from riskaudit.layers import Layer, layer_of
+from riskaudit.layers import LayerMap
 from riskaudit.models import (
     CoverageData,
     ExcerptLine,
@@ -22,6 +22,7 @@ from riskaudit.models import (
     ToolStatus,
 )
 from riskaudit.ranking import rank, score
+from riskaudit.roles import SOURCE, role_of
 from riskaudit.sources import SourceIndex
 
 EXCERPT_MIN_SEVERITY = Severity.MEDIUM
@@ -57,15 +58,18 @@ def innermost_function(functions: Sequence[FunctionComplexity], line: int) -> Fu
     return max(spanning, key=lambda f: f.start, default=None)
 
 
-def split_by_tool(raws: Sequence[RawFinding]) -> list[list[RawFinding]]:
-    """Group raw findings of one rule and line: one per tool in each group.
+def split_repeats(raws: Sequence[RawFinding]) -> list[list[RawFinding]]:
+    """Group raw findings of one rule and line into defects: each code at most once per group.
 
-    Different tools agreeing on a line make one finding with several sources; one tool
-    reporting twice on a line (two unannotated arguments) stays two findings.
+    Different tools agreeing on a line, or different checks of one tool naming the same defect
+    (pycodestyle's E722 and bugbear's B001 on one bare ``except:``), make one finding with several
+    sources; one check reporting twice on a line (two unannotated arguments) stays two findings.
     """
     groups: list[list[RawFinding]] = []
     for raw in raws:
-        home = next((g for g in groups if all(other.tool != raw.tool for other in g)), None)
+        home = next(
+            (g for g in groups if all((other.tool, other.code) != (raw.tool, raw.code) for other in g)), None
+        )
         if home is None:
             groups.append([raw])
         else:
@@ -82,7 +86,7 @@ class _Exposure:
     coverage: Mapping[str, float]
     function_coverage: Mapping[str, Sequence[FunctionCoverage]]
     untested: frozenset[str]
-    layers: Sequence[Layer]
+    layers: LayerMap
 
     def coverage_at(self, path: str | None, line: int | None) -> float | None:
         """Coverage of the innermost measured function at the line, else of the file; None if unmeasured."""
@@ -97,19 +101,28 @@ class _Exposure:
         return self.coverage.get(path)
 
 
+def severity_in(doc: RuleDoc, role: str) -> Severity:
+    """A rule's severity for a finding in code of this role: its ``test_severity`` outside production code."""
+    if role == SOURCE or doc.test_severity is None:
+        return doc.severity
+    return max(doc.severity, doc.test_severity, key=lambda severity: severity.rank)
+
+
 def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawFinding], where: _Exposure) -> Finding:
     """One scored finding from the raw findings that agree on it."""
     source = where.index.get(path)
+    role = role_of(path)
+    severity = severity_in(rule.doc, role)
     symbol = function = None
     excerpt: tuple[ExcerptLine, ...] = ()
     if source is not None and line is not None:
         symbol = source.enclosing(line)
         function = innermost_function(where.functions.get(source.path, ()), line)
-        if rule.doc.severity.at_least(EXCERPT_MIN_SEVERITY):
+        if severity.at_least(EXCERPT_MIN_SEVERITY):
             excerpt = source.excerpt(line)
     finding = Finding(
         rule_id=rule.id,
-        severity=rule.doc.severity,
+        severity=severity,
         path=path,
         line=line,
         message=raws[0].message,
@@ -117,8 +130,9 @@ def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawF
         symbol=symbol.qualname if symbol else "",
         coverage=where.coverage_at(path, line),
         complexity=function.complexity if function else None,
-        critical_layer=path is not None and layer_of(path, where.layers) is not None,
+        critical_layer=where.layers.of(path) is not None,
         excerpt=excerpt,
+        role=role,
     )
     return score(finding, rule.doc.confidence)
 
@@ -129,7 +143,7 @@ def map_findings(
     index: SourceIndex,
     functions: Sequence[FunctionComplexity],
     coverage: CoverageData | None,
-    layers: Sequence[Layer],
+    layers: LayerMap,
     kept_rules: Collection[str],
     function_coverage: Sequence[FunctionCoverage] = (),
     untested: Collection[str] = (),
@@ -169,7 +183,7 @@ def map_findings(
     findings = [
         _finding(catalogue.get(rule_id), path, line, raws, where)
         for (rule_id, path, line), group in merged.items()
-        for raws in split_by_tool(group)
+        for raws in split_repeats(group)
     ]
     return Mapped(rank(findings), tuple(unmapped), deselected)
 

@@ -161,6 +161,8 @@ class Finding:
     """A few lines of code around the finding."""
     new: bool | None = None
     """With ``--baseline``: True when the baseline does not hold it (only those gate); None without one."""
+    role: str = "source"
+    """What its file is for: ``source`` (production), ``test`` or ``example`` (docs, examples, benchmarks)."""
 
     @property
     def location(self) -> str:
@@ -278,6 +280,9 @@ class RuleDoc:
     """What to do about it."""
     example: str
     """A short code example of the fix."""
+    test_severity: Severity | None = None
+    """Severity in test code and examples, when lower than ``severity`` (complexity of a test is no
+    production risk); None: the same as in production code."""
 
 
 @dataclass(frozen=True)

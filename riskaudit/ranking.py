@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 
 from riskaudit.models import Confidence, Finding, Severity
+from riskaudit.roles import ROLES
 
 SEVERITY_WEIGHT = {
     Severity.CRITICAL: 100.0,
@@ -47,9 +48,16 @@ def score(finding: Finding, confidence: Confidence) -> Finding:
     return replace(finding, exposure=round(factor, 4), risk=risk_score(finding.severity, confidence, factor))
 
 
-def sort_key(finding: Finding) -> tuple[float, int, str, int, str]:
-    """Highest risk first; ties by severity, path, line and rule id."""
-    return (-finding.risk, finding.severity.rank, finding.path or "", finding.line or 0, finding.rule_id)
+def sort_key(finding: Finding) -> tuple[int, float, int, str, int, str]:
+    """Production code first, then tests, then examples; highest risk first; ties by severity, path, line, rule id."""
+    return (
+        ROLES.index(finding.role) if finding.role in ROLES else len(ROLES),
+        -finding.risk,
+        finding.severity.rank,
+        finding.path or "",
+        finding.line or 0,
+        finding.rule_id,
+    )
 
 
 def rank(findings: Iterable[Finding]) -> tuple[Finding, ...]:

@@ -122,6 +122,8 @@ class ScanResult:
     """Untested share of each critical layer."""
     layers: tuple[Layer, ...] = DEFAULT_LAYERS
     """The critical layers the scan used."""
+    file_layers: Mapping[str, str] = field(default_factory=dict)
+    """The critical layer of each analysed file that is in one (decided by its content, names and globs)."""
     mocked_data_layer: bool = False
     """The data layer's only tests mock the database: its coverage counted as none for exposure."""
     unmapped: tuple[RawFinding, ...] = ()

@@ -31,10 +31,11 @@ from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError, UsageError
 from riskaudit.mapping import Mapped, map_findings, rules_used
 from riskaudit.exposure import MOCKED_LAYERS, crap_findings, error_path_findings, function_coverage, layer_coverage
-from riskaudit.layers import Layer, layer_of
+from riskaudit.layers import Layer, LayerMap, assign_layers, content_kinds
 from riskaudit.models import CoverageData, Finding, ToolRun, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanMeta, ScanResult
+from riskaudit.sources import SourceIndex
 from riskaudit.sources_cache import index_sources
 from riskaudit.suppressions import suppress
 
@@ -155,8 +156,9 @@ def scan_target(
         ):
             listener.started(name)
             futures[name] = pool.submit(job)
-        coverage_future = pool.submit(_coverage_stage, target, options, listener)
         index = index_sources(target.root, target.source_paths, cache)
+        layers = file_layers(index, options.layers, target)
+        coverage_future = pool.submit(_coverage_stage, target, options, layers, listener)
         listener.started("radon")
         radon_future = pool.submit(radon_collector.collect, index, cache, workers, jobs)
         listener.started("riskaudit")
@@ -175,22 +177,22 @@ def scan_target(
             listener.finished(runs[name])
     cache.prune()
     tests = [f.path for f in target.files if f.is_test]
-    measured = function_coverage(index, coverage, functions, options.layers)
+    measured = function_coverage(index, coverage, functions, layers)
     if coverage_run.status is ToolStatus.OK:
         extra = error_path_findings(index, coverage, measured, tests) + crap_findings(measured, tests)
         runs["coverage"] = replace(coverage_run, findings=coverage_run.findings + extra)
     mocked = any(f.code == NO_REAL_DATABASE_TEST for f in detectors_run.findings)
-    untested = mocked_files(coverage, options.layers) if mocked else frozenset()
+    untested = mocked_files(coverage, layers) if mocked else frozenset()
     ordered = reproducible_runs(tuple(runs[name] for name in TOOL_ORDER if name in runs))
     kept = select_rules(catalogue.rules, options.select, options.ignore)
-    mapped = map_findings(ordered, catalogue, index, functions, coverage, options.layers, kept, measured, untested)
+    mapped = map_findings(ordered, catalogue, index, functions, coverage, layers, kept, measured, untested)
     # tools that pick their own files (mypy with `files` in its config) may still report excluded ones
     excluded = tuple((glob, ("RA",)) for glob in options.exclude)
     mapped = ignore_per_file(mapped, (*options.per_file_ignores, *excluded))
     mapped, suppressed = suppress(
         mapped, index, catalogue, ordered, kept,
         lambda run: map_findings(
-            (run,), catalogue, index, functions, coverage, options.layers, kept, measured, untested
+            (run,), catalogue, index, functions, coverage, layers, kept, measured, untested
         ),
     )
     return ScanResult(
@@ -207,8 +209,9 @@ def scan_target(
         functions_measured=len(functions),
         coverage=coverage,
         function_coverage=measured,
-        layer_coverage=layer_coverage(coverage, options.layers, tests),
+        layer_coverage=layer_coverage(coverage, layers, tests),
         layers=options.layers,
+        file_layers=dict(sorted(layers.files.items())),
         mocked_data_layer=bool(untested),
         unmapped=mapped.unmapped,
         deselected=mapped.deselected,
@@ -217,14 +220,20 @@ def scan_target(
     )
 
 
+def file_layers(index: SourceIndex, layers: Sequence[Layer], target: Target) -> LayerMap:
+    """The critical layer of every analysed file, from what its imports say it does and the configured layers."""
+    kinds = {path: content_kinds(name for _, name in source.imports) for path, source in index.files.items()}
+    return assign_layers(layers, kinds, (f.path for f in target.files if f.is_test))
+
+
 def _coverage_stage(
-    target: Target, options: ScanOptions, listener: Progress
+    target: Target, options: ScanOptions, layers: LayerMap, listener: Progress
 ) -> tuple[ToolRun | None, ToolRun, CoverageData | None]:
     """Run the test suite first when asked (``--run-tests``), then read the coverage data."""
     if not options.run_tests:
         listener.started("coverage")
         run, data = coverage_collector.collect(
-            target, options.coverage_file, options.layers, options.total_coverage_threshold, options.timeout
+            target, options.coverage_file, layers, options.total_coverage_threshold, options.timeout
         )
         listener.finished(run)
         return None, run, data
@@ -239,7 +248,7 @@ def _coverage_stage(
             listener.finished(run)
             return test_run, run, None
         run, data = coverage_collector.collect(
-            target, data_file, options.layers, options.total_coverage_threshold, options.timeout
+            target, data_file, layers, options.total_coverage_threshold, options.timeout
         )
         listener.finished(run)
     if data is not None:
@@ -263,14 +272,14 @@ def ignore_per_file(mapped: Mapped, ignores: Sequence[tuple[str, Sequence[str]]]
     return replace(mapped, findings=kept, deselected=mapped.deselected + len(mapped.findings) - len(kept))
 
 
-def mocked_files(coverage: CoverageData | None, layers: Sequence[Layer]) -> frozenset[str]:
+def mocked_files(coverage: CoverageData | None, layers: LayerMap) -> frozenset[str]:
     """Data-layer files whose coverage is no evidence because the only database tests are mocked."""
     if coverage is None:
         return frozenset()
     return frozenset(
         entry.path
         for entry in coverage.files
-        if (layer := layer_of(entry.path, layers)) is not None and layer.name in MOCKED_LAYERS
+        if (layer := layers.of(entry.path)) is not None and layer.name in MOCKED_LAYERS
     )
 
 

@@ -52,6 +52,20 @@ class ErrorPath:
     """First line of the block's body."""
     end: int
     """Last line of the block's body."""
+    reraises: bool = False
+    """Whether the block ends by raising: an ``except`` that cleans up and re-raises swallows nothing."""
+
+
+@dataclass(frozen=True)
+class DefaultCall:
+    """A call in a parameter's default value: evaluated once, when the ``def`` runs."""
+
+    line: int
+    """Line of the call."""
+    column: int
+    """1-based column of the call, as flake8 reports it."""
+    callee: str
+    """The callee's dotted name, qualified through the file's imports (``fastapi.Depends`` for ``Depends``)."""
 
 
 @dataclass(frozen=True)
@@ -85,6 +99,19 @@ class SourceFile:
     private_names: frozenset[str] = frozenset()
     """One-underscore names the file defines: classes, functions, module and class attributes,
     attributes it assigns on any object (``obj._x = ...``, ``setattr(obj, "_x", ...)``), ``__slots__``."""
+    imports: tuple[tuple[str, str], ...] = ()
+    """``(local name, qualified name)`` of each absolute import, in order: ``("Depends", "fastapi.Depends")``
+    for ``from fastapi import Depends``, ``("sa", "sqlalchemy")`` for ``import sqlalchemy as sa``."""
+    default_calls: tuple[DefaultCall, ...] = ()
+    """Calls in parameter defaults, with their callees resolved through the imports."""
+
+    def qualified(self, dotted: str) -> str:
+        """A dotted name used in this file, qualified through its imports (``Q.x`` -> ``fastapi.Query.x``)."""
+        head, _, rest = dotted.partition(".")
+        for local, target in self.imports:
+            if local == head:
+                return f"{target}.{rest}" if rest else target
+        return dotted
 
     def in_sql_expression(self, line: int) -> bool:
         """Whether a line lies inside an argument of a SQLAlchemy expression builder."""
@@ -179,6 +206,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
     collector = _TreeFacts()
     try:
         collector.visit(tree)
+        collector.resolve_defaults()
     except RecursionError:
         # Python compiles deeper expressions than a recursive walk of their tree can follow
         return SourceFile(path, lines, "too deeply nested to analyse (recursion limit)", (), (), frozenset())
@@ -196,6 +224,8 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         encoding_error=raw.encoding_error,
         sql_regions=tuple(collector.sql_regions),
         private_names=frozenset(collector.private_names),
+        imports=tuple(collector.imports),
+        default_calls=tuple(collector.default_calls),
     )
 
 
@@ -247,7 +277,33 @@ class _TreeFacts(ast.NodeVisitor):
         self.sql_regions: list[tuple[int, int]] = []
         self.error_paths: list[ErrorPath] = []
         self.private_names: set[str] = set()
+        self.imports: list[tuple[str, str]] = []
+        self.default_calls: list[DefaultCall] = []
+        self._defaults: list[tuple[int, int, str]] = []
         self._stack: list[tuple[str, str]] = []
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.imports.append((alias.asname, alias.name))
+            else:  # ``import a.b`` binds ``a``
+                head = alias.name.partition(".")[0]
+                self.imports.append((head, head))
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        if node.level == 0 and node.module:
+            for alias in node.names:
+                if alias.name != "*":
+                    self.imports.append((alias.asname or alias.name, f"{node.module}.{alias.name}"))
+
+    def resolve_defaults(self) -> None:
+        """Qualify the callees of the default-value calls once every import is known."""
+        imports = dict(self.imports)
+        for line, column, dotted in self._defaults:
+            head, _, rest = dotted.partition(".")
+            target = imports.get(head)
+            callee = (f"{target}.{rest}" if rest else target) if target else dotted
+            self.default_calls.append(DefaultCall(line, column, callee))
 
     def _define(self, name: str) -> None:
         if is_private_name(name):
@@ -280,6 +336,9 @@ class _TreeFacts(ast.NodeVisitor):
         self._function(node)
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for default in [*node.args.defaults, *node.args.kw_defaults]:
+            if isinstance(default, ast.Call) and (name := _dotted(default.func)):
+                self._defaults.append((default.lineno, default.col_offset + 1, name))
         in_class = bool(self._stack) and self._stack[-1][1] == "class"
         self._symbol(node, "method" if in_class else "function")
 
@@ -290,7 +349,8 @@ class _TreeFacts(ast.NodeVisitor):
         super().generic_visit(node)
 
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
-        self.error_paths.append(ErrorPath("except", node.lineno, node.body[0].lineno, _end(node.body)))
+        raises = isinstance(node.body[-1], ast.Raise)
+        self.error_paths.append(ErrorPath("except", node.lineno, node.body[0].lineno, _end(node.body), raises))
         self.generic_visit(node)
 
     def visit_Try(self, node: ast.Try) -> None:

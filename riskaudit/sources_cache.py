@@ -16,6 +16,7 @@ from typing import Any
 from riskaudit import __version__
 from riskaudit.cache import NO_CACHE, Cache, digest
 from riskaudit.sources import (
+    DefaultCall,
     ErrorPath,
     HasattrGuard,
     SourceFile,
@@ -63,9 +64,11 @@ def facts_to_json(source: SourceFile) -> dict[str, object]:
         "async_functions": sorted(source.async_functions),
         "async_methods": [[name, sorted(methods)] for name, methods in source.async_methods],
         "class_bases": [[name, list(bases)] for name, bases in source.class_bases],
-        "error_paths": [[e.kind, e.line, e.start, e.end] for e in source.error_paths],
+        "error_paths": [[e.kind, e.line, e.start, e.end, e.reraises] for e in source.error_paths],
         "sql_regions": [list(region) for region in source.sql_regions],
         "private_names": sorted(source.private_names),
+        "imports": [list(pair) for pair in source.imports],
+        "default_calls": [[c.line, c.column, c.callee] for c in source.default_calls],
     }
 
 
@@ -95,10 +98,12 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         frozenset(_names(value.get("async_functions"))),
         tuple((name, frozenset(methods)) for name, methods in _named_lists(value, "async_methods")),
         tuple((name, tuple(bases)) for name, bases in _named_lists(value, "class_bases")),
-        tuple(ErrorPath(*row) for row in _rows(value, "error_paths", (str, int, int, int))),
+        tuple(ErrorPath(*row) for row in _rows(value, "error_paths", (str, int, int, int, bool))),
         encoding_error=encoding_error,
         sql_regions=tuple((start, end) for start, end in _rows(value, "sql_regions", (int, int))),
         private_names=frozenset(_names(value.get("private_names"))),
+        imports=tuple((local, target) for local, target in _rows(value, "imports", (str, str))),
+        default_calls=tuple(DefaultCall(*row) for row in _rows(value, "default_calls", (int, int, str))),
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from support import copy_fixture, run_cli, run_project_tests
 
 from riskaudit.config import FileConfig, effective_options, parse_config
-from riskaudit.layers import DEFAULT_LAYERS, layer_of
+from riskaudit.layers import assign_layers, content_kinds, DEFAULT_LAYERS, layer_of
 from riskaudit.options import ScanOptions
 
 
@@ -37,17 +37,27 @@ def test_bad_config_names_the_key(table: dict[str, object], fragment: str) -> No
     assert fragment in str(caught.value)
 
 
-def test_layers_by_glob_and_by_default_names() -> None:
+def test_layers_by_glob_and_by_default_content() -> None:
     config = parse_config(
         {"critical-layers": {"billing": {"paths": ["app/billing/*.py"], "threshold": 95}, "data access": {}}}
     )
     assert config.layers is not None
     billing, data = config.layers
-    assert billing.coverage_threshold == 95.0 and billing.names == frozenset()
-    assert data.names == DEFAULT_LAYERS[0].names
-    assert layer_of("app/billing/invoice.py", config.layers) is billing
-    assert layer_of("app/repositories/user.py", config.layers) is data
-    assert layer_of("app/auth/jwt.py", config.layers) is None
+    assert billing.coverage_threshold == 95.0 and billing.names == frozenset() and billing.content == ""
+    assert data.content == DEFAULT_LAYERS[0].content == "data access"
+    kinds = {
+        "app/billing/invoice.py": frozenset(),
+        "app/repositories/user.py": content_kinds(["sqlalchemy.select"]),
+        "app/repositories/cache.py": frozenset(),
+        "app/auth/jwt.py": content_kinds(["jose.jwt"]),
+    }
+    layers = assign_layers(config.layers, kinds)
+    assert layers.of("app/billing/invoice.py") is billing
+    assert layers.of("app/repositories/user.py") is data
+    # a folder name alone no longer makes a layer; auth is not configured here
+    assert layers.of("app/repositories/cache.py") is None
+    assert layers.of("app/auth/jwt.py") is None
+    assert layer_of("app/billing/other.py", config.layers) is billing
 
 
 def test_command_line_beats_config() -> None:

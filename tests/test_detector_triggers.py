@@ -28,6 +28,7 @@ from riskaudit.detectors.mocked_database import MockedDatabase
 from riskaudit.detectors.naive_datetime import NaiveDatetime
 from riskaudit.detectors.project import file_context, project_facts
 from riskaudit.detectors.runner import analyse_file
+from riskaudit.detectors.test_assertions import DiscardedCheck, AssertionFreeTest
 from riskaudit.detectors.time_race import TimeCheckThenAct
 from riskaudit.detectors.type_decorator import TypeDecoratorConversion
 from riskaudit.detectors.variable_reuse import VariableReuse
@@ -62,6 +63,14 @@ class Snippet:
 
 
 SNIPPETS: dict[type[Detector], list[Snippet]] = {
+    DiscardedCheck: [
+        Snippet("def test_x(r):\n    r.status_code  ==  200\n", 2, "tests/test_api.py"),
+        Snippet("async def test_x(m):\n    m.assert_awaited_once\n", 2, "tests/test_api.py"),
+        Snippet("def test_x(name):\n    name.startswith('a')\n", 2, "tests/test_api.py"),
+    ],
+    AssertionFreeTest: [
+        Snippet("class TestJobs:\n    async  def  test_run(self, job):\n        await job.run()\n", 2, "tests/test_jobs.py"),
+    ],
     HasattrNarrowing: [
         Snippet("def f(obj):\n    if hasattr (obj, 'name'):\n        return obj.name\n", 3),
         Snippet("class A:\n    def run(self):\n        return self.hook() if hasattr(self, 'hook') else None\n", 3),

@@ -35,7 +35,16 @@ from riskaudit.collectors.mypy import (
 )
 from riskaudit.collectors.radon import analyse_file
 from riskaudit.collectors.radon import collect as radon_collect
-from riskaudit.layers import DEFAULT_LAYERS
+from riskaudit.layers import Layer, LayerMap
+
+NAMED_LAYERS = LayerMap(
+    (
+        Layer("data access", frozenset({"repositories"}), 80.0),
+        Layer("persistence", frozenset({"db", "models"}), 80.0),
+        Layer("auth and security", frozenset({"auth"}), 80.0),
+    )
+)
+"""Layers configured by folder and module names, as ``[tool.riskaudit.critical-layers]`` can give them."""
 from riskaudit.models import CoverageData, FileCoverage, RawFinding
 from riskaudit.sources import build_index
 
@@ -594,7 +603,7 @@ def test_match_paths_on_the_captured_report() -> None:
 
 
 def _findings(data: CoverageData, threshold: float = 80.0, tests: frozenset[str] = frozenset()) -> list[RawFinding]:
-    return list(coverage_findings(data, DEFAULT_LAYERS, threshold, tests))
+    return list(coverage_findings(data, NAMED_LAYERS, threshold, tests))
 
 
 def test_coverage_findings_on_the_captured_report() -> None:

@@ -14,7 +14,7 @@ from riskaudit.collectors import isolation
 from riskaudit.collectors.paths import relative_posix
 from riskaudit.collectors.process import pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
-from riskaudit.layers import Layer, layer_of
+from riskaudit.layers import LayerMap
 from riskaudit.models import CoverageData, FileCoverage, RawFinding, ToolRun, ToolStatus
 
 DATA_FILES = ("coverage.json", ".coverage", "coverage.xml")
@@ -159,12 +159,12 @@ def match_paths(
 
 
 def coverage_findings(
-    data: CoverageData, layers: Sequence[Layer], total_threshold: float, tests: Collection[str]
+    data: CoverageData, layers: LayerMap, total_threshold: float, tests: Collection[str]
 ) -> tuple[RawFinding, ...]:
     """Critical-layer files under their layer's threshold, and a total under the project threshold."""
     findings = []
     for entry in data.files:
-        layer = layer_of(entry.path, layers)
+        layer = layers.of(entry.path)
         if layer is None or entry.path in tests or entry.statements == 0:
             continue
         if entry.percent < layer.coverage_threshold:
@@ -224,7 +224,7 @@ def read_data(path: Path, target: Target, timeout: float) -> tuple[list[FileCove
 def collect(
     target: Target,
     explicit: Path | None,
-    layers: Sequence[Layer],
+    layers: LayerMap,
     total_threshold: float,
     timeout: float,
 ) -> tuple[ToolRun, CoverageData | None]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import PurePosixPath
 
 from riskaudit.detectors.base import FileContext, ProjectFacts
-from riskaudit.discovery import is_test_path
+from riskaudit.roles import is_test_path
 from riskaudit.mapping import project_modules
 from riskaudit.sources import SourceIndex
 

@@ -4,22 +4,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from pathlib import PurePosixPath
 
 import libcst as cst
 
 from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts
 from riskaudit.detectors.mocked_database import DatabaseUsageVisitor
 from riskaudit.models import Confidence, RawFinding, RuleDoc, Severity
+from riskaudit.roles import SOURCE, role_of
 
-DATA_ACCESS_FOLDERS = frozenset(
-    {"repositories", "repository", "repos", "dao", "crud", "db", "database", "models", "orm", "persistence"}
-)
-"""Folders whose modules are the data layer."""
-DATA_ACCESS_FILES = frozenset(
-    {"models.py", "repository.py", "repositories.py", "dao.py", "crud.py", "db.py", "database.py"}
-)
-"""File names of data-layer modules."""
 ENGINE_NAMES = re.compile(r"engine|sessionlocal|session_?factory|session_?maker|^async_session$", re.IGNORECASE)
 """Names of engines and session factories a test may import from the application."""
 SHOWN = 3
@@ -33,8 +25,8 @@ RULE = RuleDoc(
     severity=Severity.HIGH,
     confidence=Confidence.MEDIUM,
     problem=(
-        "The project has a SQLAlchemy data layer (repositories, DAOs, CRUD modules, models or db "
-        "modules that import SQLAlchemy), but no test creates a database engine: no create_engine() "
+        "The project has a SQLAlchemy data layer (production modules that import SQLAlchemy or "
+        "SQLModel: models, repositories, sessions), but no test creates a database engine: no create_engine() "
         "or create_async_engine(), no session factory bound to an engine, no database URL, no "
         "testcontainers. Whatever the tests cover of the data layer, they cover it against mocks or "
         "not at all."
@@ -72,12 +64,6 @@ async def session(database_url: str) -> AsyncIterator[AsyncSession]:
 )
 
 
-def is_data_access_path(path: str) -> bool:
-    """Whether a source path belongs to the data layer by its folders or file name."""
-    pure = PurePosixPath(path)
-    return pure.name in DATA_ACCESS_FILES or any(part in DATA_ACCESS_FOLDERS for part in pure.parts[:-1])
-
-
 def _listed(paths: Sequence[str]) -> str:
     """A few paths, comma-separated, with how many more there are."""
     shown = ", ".join(sorted(paths)[:SHOWN])
@@ -87,9 +73,8 @@ def _listed(paths: Sequence[str]) -> str:
 class RealDatabaseTest(DatabaseUsageVisitor, Detector):
     """Reports, once per project, a SQLAlchemy data layer that no test runs against a real database.
 
-    Each file records facts: a non-test module in a data-layer folder (repositories, repository,
-    repos, dao, crud, db, database, models, orm, persistence) or named models.py, repository.py,
-    db.py, ... that imports SQLAlchemy or SQLModel is a data-access module; a non-test module that
+    Each file records facts: a production module (not a test, example or migration) that imports
+    SQLAlchemy or SQLModel is a data-access module; a non-test module that
     creates an engine is an engine module; a test file shows a real database when it calls
     ``create_engine``/``create_async_engine``, binds a ``sessionmaker``/``async_sessionmaker``,
     holds a database URL (``postgresql://``, ``sqlite+aiosqlite://``, ...), imports
@@ -111,7 +96,7 @@ class RealDatabaseTest(DatabaseUsageVisitor, Detector):
     VALID = (
         Example(
             "from sqlalchemy import select\n\ndef report_query():\n    return select(1)\n",
-            path="app/services/report.py",
+            path="examples/report.py",
         ),
         Example(
             "from django.db import models\n\nclass Order(models.Model):\n    pass\n",
@@ -148,7 +133,7 @@ class RealDatabaseTest(DatabaseUsageVisitor, Detector):
             return
         if usage.creates_engine:
             self.facts.append(f"engine-module\t{context.module}")
-        if usage.imports_database and is_data_access_path(context.path):
+        if usage.imports_database and role_of(context.path) == SOURCE:
             self.facts.append(f"data-access\t{context.path}")
 
     @classmethod

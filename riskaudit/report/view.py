@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from riskaudit.gate import blocking, gated
-from riskaudit.layers import layer_of
+from riskaudit.layers import LayerMap
 from riskaudit.models import FileCoverage, Finding, FunctionCoverage, RuleDoc, Severity, ToolRun, ToolStatus
 from riskaudit.ranking import FORMULA
 from riskaudit.results import ScanResult
@@ -132,6 +132,11 @@ class ReportView:
     """Rule docs by id."""
 
 
+def result_layers(result: ScanResult) -> LayerMap:
+    """The critical layers of the result's files, as the scan decided them."""
+    return LayerMap(result.layers, result.file_layers)
+
+
 def format_ranges(lines: Sequence[int]) -> str:
     """``[1, 2, 3, 7]`` as ``1-3, 7``."""
     parts: list[str] = []
@@ -175,10 +180,11 @@ def _coverage_rows(result: ScanResult) -> tuple[tuple[CoverageRow, ...], str]:
     if result.coverage is None:
         return (), ""
     flagged = {f.path for f in result.findings if "coverage:critical-layer-low" in f.sources}
+    layers = result_layers(result)
     rows = []
     layer_statements = layer_missing = 0
     for entry in result.coverage.files:
-        layer = layer_of(entry.path, result.layers)
+        layer = layers.of(entry.path)
         if layer is not None and entry.statements:
             layer_statements += entry.statements
             layer_missing += len(entry.missing)
@@ -392,9 +398,10 @@ def layer_file_coverage(result: ScanResult) -> tuple[LayerFileCoverage, ...]:
     if result.coverage is None:
         return ()
     flagged = {f.path for f in result.findings if "coverage:critical-layer-low" in f.sources}
+    layers = result_layers(result)
     rows = []
     for entry in result.coverage.files:
-        layer = layer_of(entry.path, result.layers)
+        layer = layers.of(entry.path)
         if layer is not None and entry.statements:
             rows.append(LayerFileCoverage(entry, layer.name, layer.coverage_threshold, entry.path in flagged))
     return tuple(rows)

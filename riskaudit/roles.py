@@ -1,0 +1,44 @@
+"""What a file is for: production code, test code, or examples and documentation snippets.
+
+A reviewer reads production code first. Test code has risks of its own (tests that check nothing,
+a mocked database) and its complexity or typing slips do not reach users; examples and snippets
+under ``docs/`` or ``examples/`` are read by people, not deployed.
+"""
+
+from __future__ import annotations
+
+from pathlib import PurePosixPath
+
+SOURCE = "source"
+"""Production code: what the project ships or deploys."""
+TEST = "test"
+"""Test code: test modules, ``conftest.py``, anything under a tests folder."""
+EXAMPLE = "example"
+"""Examples, documentation snippets and benchmarks: code that is read or run by hand, not deployed."""
+ROLES = (SOURCE, TEST, EXAMPLE)
+"""Every role, in the order a reviewer reads them."""
+
+TEST_DIRS = frozenset({"test", "tests", "testing"})
+"""Folder names that hold test code."""
+EXAMPLE_DIRS = frozenset({"examples", "example", "docs", "doc", "docs_src", "benchmarks", "benchmark"})
+"""Folder names that hold examples, documentation snippets or benchmarks."""
+
+
+def is_test_path(path: str) -> bool:
+    """Whether a relative POSIX path looks like test code (a tests folder, ``test_*.py``, ``*_test.py``, ``conftest.py``)."""
+    pure = PurePosixPath(path)
+    name = pure.name
+    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+        return True
+    return any(part in TEST_DIRS for part in pure.parts[:-1])
+
+
+def role_of(path: str | None) -> str:
+    """The role of a target-relative POSIX path; project-level findings (no path) count as production."""
+    if path is None:
+        return SOURCE
+    if is_test_path(path):
+        return TEST
+    if any(part.lower() in EXAMPLE_DIRS for part in PurePosixPath(path).parts[:-1]):
+        return EXAMPLE
+    return SOURCE

@@ -100,9 +100,9 @@ def facts_for(
     facts = set()
     if role_of(finding.path) == TEST:
         facts.add("test-code")
+    if source and finding.line and source.in_sql_expression(finding.line):
+        facts.add("sqlalchemy-expression")
     if finding.tool == "flake8" and source and finding.line:
-        if finding.code in SQL_COMPARISON_CODES and source.in_sql_expression(finding.line):
-            facts.add("sqlalchemy-expression")
         if finding.code in CALL_IN_DEFAULT_CODES and is_framework_default(finding, source):
             facts.add("framework-default")
         if finding.code in BARE_EXCEPT_CODES and reraises(finding, source):

@@ -25,7 +25,7 @@ EXAMPLE_DIRS = frozenset({"examples", "example", "docs", "doc", "docs_src", "ben
 
 
 def is_test_path(path: str) -> bool:
-    """Whether a relative POSIX path looks like test code (a tests folder, ``test_*.py``, ``*_test.py``, ``conftest.py``)."""
+    """Whether a relative POSIX path is test code: a tests folder, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
     pure = PurePosixPath(path)
     name = pure.name
     if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):

@@ -69,7 +69,9 @@ SNIPPETS: dict[type[Detector], list[Snippet]] = {
         Snippet("def test_x(name):\n    name.startswith('a')\n", 2, "tests/test_api.py"),
     ],
     AssertionFreeTest: [
-        Snippet("class TestJobs:\n    async  def  test_run(self, job):\n        await job.run()\n", 2, "tests/test_jobs.py"),
+        Snippet(
+            "class TestJobs:\n    async  def  test_run(self, job):\n        await job.run()\n", 2, "tests/test_jobs.py"
+        ),
     ],
     HasattrNarrowing: [
         Snippet("def f(obj):\n    if hasattr (obj, 'name'):\n        return obj.name\n", 3),

@@ -33,8 +33,28 @@ def test_comparison_inside_a_sqlalchemy_expression(tmp_path: Path, code: str, li
     assert rule is not None and rule.id == ("RA214" if in_sql else "RA207")
 
 
-def test_fact_is_only_for_comparison_codes(tmp_path: Path) -> None:
-    (tmp_path / "m.py").write_text("stmt = select(User).where(User.deleted_at == None)\n")
+def test_the_fact_is_about_the_line_and_only_rules_that_require_it_change(tmp_path: Path) -> None:
+    (tmp_path / "m.py").write_text("stmt = select(User).where(User.deleted_at == None)\nother = 1\n")
     source = read_source(tmp_path, "m.py")
-    other = RawFinding("flake8", "E501", "line too long", "m.py", 1, 1)
-    assert facts_for(other, source, frozenset(), frozenset()) == frozenset()
+    long_line = RawFinding("flake8", "E501", "line too long", "m.py", 1, 1)
+    facts = facts_for(long_line, source, frozenset(), frozenset())
+    assert facts == frozenset({"sqlalchemy-expression"})
+    rule = default_catalogue().match("flake8", "E501", long_line.message, facts)
+    assert rule is not None and rule.id == "RA299"
+    elsewhere = RawFinding("flake8", "E501", "line too long", "m.py", 2, 1)
+    assert facts_for(elsewhere, source, frozenset(), frozenset()) == frozenset()
+
+
+@pytest.mark.parametrize(("line", "rule_id"), [(3, "RA102"), (5, "RA117")])
+def test_hasattr_guard_feeding_a_query_is_ra102_else_duck_typing(tmp_path: Path, line: int, rule_id: str) -> None:
+    code = (
+        "def rows(model, query, obj):\n    if hasattr(model, 'is_deleted'):\n"
+        "        query = query.where(model.is_deleted.is_(False))\n    if hasattr(obj, 'name'):\n"
+        "        return obj.name\n"
+    )
+    (tmp_path / "m.py").write_text(code)
+    source = read_source(tmp_path, "m.py")
+    finding = RawFinding("riskaudit", "hasattr-narrowing", "guarded", "m.py", line, 1)
+    facts = facts_for(finding, source, frozenset(), frozenset())
+    rule = default_catalogue().match("riskaudit", finding.code, finding.message, facts)
+    assert rule is not None and rule.id == rule_id

@@ -37,6 +37,11 @@ from riskaudit.collectors.radon import analyse_file
 from riskaudit.collectors.radon import collect as radon_collect
 from riskaudit.layers import Layer, LayerMap
 
+from riskaudit.models import CoverageData, FileCoverage, RawFinding
+from riskaudit.sources import build_index
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path("/tmp/riskaudit-sample")
 NAMED_LAYERS = LayerMap(
     (
         Layer("data access", frozenset({"repositories"}), 80.0),
@@ -45,11 +50,6 @@ NAMED_LAYERS = LayerMap(
     )
 )
 """Layers configured by folder and module names, as ``[tool.riskaudit.critical-layers]`` can give them."""
-from riskaudit.models import CoverageData, FileCoverage, RawFinding
-from riskaudit.sources import build_index
-
-DATA = Path(__file__).parent / "data"
-ROOT = Path("/tmp/riskaudit-sample")
 """The folder the sample project was in when the outputs were captured."""
 SERVICE = "app/service.py"
 

@@ -46,7 +46,7 @@ class ProjectFacts:
     async_functions: Mapping[str, frozenset[str]] = field(default_factory=dict)
     """Module-level ``async def`` names, by dotted module name."""
     async_methods: Mapping[str, frozenset[str]] = field(default_factory=dict)
-    """``async def`` method names by class name, inherited project methods included."""
+    """``async def`` method names by qualified class name (``app.db.Repository``), inherited ones included."""
     classes: frozenset[str] = frozenset()
     """Every class name defined in the project."""
     modules: frozenset[str] = frozenset()

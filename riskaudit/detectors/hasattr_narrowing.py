@@ -136,7 +136,7 @@ class HasattrNarrowing(Detector):
     also covers untyped functions and ``ignore_errors`` modules.
     """
 
-    RULE = "RA102"
+    RULE = "RA117"  # RA102 when the guarded use sits in a SQL expression (a fact of the mapping)
     CODE = "hasattr-narrowing"
     # sound: every guard is a call whose callee is the bare name `hasattr`; without one nothing is reported
     TRIGGERS = ("hasattr",)

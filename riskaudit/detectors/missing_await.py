@@ -117,7 +117,7 @@ class MissingAwait(Detector):
         if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name):
             owner, attr = func.value.value, func.attr.value
             if owner in ("self", "cls") and self._classes:
-                methods = project.async_methods.get(self._classes[-1], frozenset())
+                methods = project.async_methods.get(f"{self.context.module}.{self._classes[-1]}", frozenset())
                 return f"{owner}.{attr}" if attr in methods else ""
             module = self._module_aliases.get(owner, "")
             if module and attr in project.async_functions.get(module, frozenset()):

@@ -31,16 +31,28 @@ def is_migration_path(path: str) -> bool:
 
 
 def project_facts(index: SourceIndex) -> ProjectFacts:
-    """Module names, async functions and async methods (with project base classes' ones) of a project."""
+    """Module names, async functions and async methods (with project base classes' ones) of a project.
+
+    Classes are known by their qualified name (``app.db.Repository``): two modules may each define a
+    ``TestRunner``, one with an ``async def run`` and one with a plain ``def run``.
+    """
     module_of = {path: module_name(path) for path in index.files}
     async_functions = {module_of[path]: source.async_functions for path, source in index.files.items()}
     own: dict[str, set[str]] = {}
-    bases: dict[str, set[str]] = {}
-    for source in index.files.values():
+    by_name: dict[str, list[str]] = {}
+    for path, source in index.files.items():
         for name, methods in source.async_methods:
-            own.setdefault(name, set()).update(methods)
+            qualified = f"{module_of[path]}.{name}"
+            own.setdefault(qualified, set()).update(methods)
+            by_name.setdefault(name, []).append(qualified)
+    bases: dict[str, set[str]] = {}
+    for path, source in index.files.items():
+        module = module_of[path]
+        imported = {local: target for local, target in source.imports}
         for name, parents in source.class_bases:
-            bases.setdefault(name, set()).update(parents)
+            qualified = f"{module}.{name}"
+            found = (_base_class(parent, qualified, module, imported, own, by_name) for parent in parents)
+            bases.setdefault(qualified, set()).update(base for base in found if base)
     inherited = {name: frozenset(_with_bases(name, own, bases)) for name in own}
     return ProjectFacts(
         module_of=module_of,
@@ -50,6 +62,28 @@ def project_facts(index: SourceIndex) -> ProjectFacts:
         modules=project_modules(index.files),
         private_names=frozenset().union(*(source.private_names for source in index.files.values())),
     )
+
+
+def _base_class(
+    base: str,
+    subclass: str,
+    module: str,
+    imported: dict[str, str],
+    known: dict[str, set[str]],
+    by_name: dict[str, list[str]],
+) -> str:
+    """The qualified project class a base name refers to, or empty when it cannot be told.
+
+    A class of the same module (not the subclass itself), then the class an import names, then the
+    only project class of that name; with several candidates and nothing to choose by, none.
+    """
+    local = f"{module}.{base}"
+    if local != subclass and local in known:
+        return local
+    if imported.get(base) in known:
+        return imported[base]
+    candidates = [name for name in by_name.get(base, ()) if name != subclass]
+    return candidates[0] if len(candidates) == 1 else ""
 
 
 def _with_bases(name: str, own: dict[str, set[str]], bases: dict[str, set[str]]) -> set[str]:

@@ -1,0 +1,54 @@
+"""Project-wide facts for the detectors: classes are known by module, so equal names do not mix."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from riskaudit.detectors.missing_await import MissingAwait
+from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.runner import analyse_file
+from riskaudit.sources import SourceIndex, read_source
+
+ABC = "class TestRunner:\n    def run_test(self) -> None: ...\n"
+ASYNCIO = (
+    "from pkg import abc\n\nclass TestRunner(abc.TestRunner):\n"
+    "    async def _call(self) -> None: ...\n    def run_test(self) -> None:\n        self._call()\n"
+)
+TRIO = (
+    "from pkg import abc\n\nclass TestRunner(abc.TestRunner):\n"
+    "    def _call(self) -> None: ...\n    def run_test(self) -> None:\n        self._call()\n"
+)
+
+
+def _missing_awaits(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, int | None]]:
+    for path, code in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(code, encoding="utf-8")
+    index = SourceIndex({path: read_source(tmp_path, path) for path in files})
+    project = project_facts(index)
+    found = []
+    for path, code in files.items():
+        outcome = analyse_file(path, code, project, [MissingAwait])
+        found += [(f.path or "", f.line) for f in outcome.findings]
+    return sorted(found)
+
+
+def test_classes_of_the_same_name_in_two_modules_keep_their_own_methods(tmp_path: Path) -> None:
+    files = {"pkg/abc.py": ABC, "pkg/_asyncio.py": ASYNCIO, "pkg/_trio.py": TRIO}
+    # only the asyncio runner's _call is a coroutine function
+    assert _missing_awaits(tmp_path, files) == [("pkg/_asyncio.py", 6)]
+
+
+def test_a_base_class_imported_from_another_module_passes_on_its_coroutines(tmp_path: Path) -> None:
+    base = "class Repository:\n    async def flush(self) -> None: ...\n"
+    child = "from app.base import Repository\n\nclass Users(Repository):\n    def save(self):\n        self.flush()\n"
+    other = "class Repository:\n    def flush(self) -> None: ...\n"
+    files = {"app/base.py": base, "app/users.py": child, "app/legacy.py": other}
+    assert _missing_awaits(tmp_path, files) == [("app/users.py", 5)]
+
+
+def test_facts_name_classes_by_module(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "_asyncio.py").write_text(ASYNCIO, encoding="utf-8")
+    project = project_facts(SourceIndex({"pkg/_asyncio.py": read_source(tmp_path, "pkg/_asyncio.py")}))
+    assert project.async_methods == {"pkg._asyncio.TestRunner": frozenset({"_call"})}

@@ -23,7 +23,7 @@ CATEGORIES = (
     "maintainability",
 )
 TOOLS = ("mypy", "flake8", "radon", "coverage", "pytest", "riskaudit")
-FACTS = ("hasattr-guard", "third-party-type", "sqlalchemy-expression", "framework-default", "reraises", "test-code")
+FACTS = ("hasattr-guard", "third-party-type", "sqlalchemy-expression", "framework-default", "reraises", "test-code", "object-type")
 
 _RULE_KEYS = {
     "id",

@@ -22,6 +22,8 @@ SQL_COMPARISON_CODES = frozenset({"E711", "E712"})
 CALL_IN_DEFAULT_CODES = frozenset({"B008"})
 """bugbear's function call in a parameter default: the idiom of FastAPI's ``Depends()`` and kin."""
 BARE_EXCEPT_CODES = frozenset({"E722", "B001"})
+OBJECT_TYPE = re.compile(r'(?<![\w."])"object"(?![\w."])')
+"""mypy naming the type ``object``: what it infers for the values of a dict or list literal of mixed types."""
 """pycodestyle's and bugbear's bare ``except:``."""
 
 
@@ -108,6 +110,8 @@ def facts_for(
         if finding.code in BARE_EXCEPT_CODES and reraises(finding, source):
             facts.add("reraises")
     if finding.tool == "mypy":
+        if OBJECT_TYPE.search(finding.message):
+            facts.add("object-type")
         if is_hasattr_guarded(finding, source):
             facts.add("hasattr-guard")
         if is_third_party(finding, project_classes, project_modules):

@@ -58,3 +58,18 @@ def test_hasattr_guard_feeding_a_query_is_ra102_else_duck_typing(tmp_path: Path,
     facts = facts_for(finding, source, frozenset(), frozenset())
     rule = default_catalogue().match("riskaudit", finding.code, finding.message, facts)
     assert rule is not None and rule.id == rule_id
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ('Value of type "object" is not indexable', True),
+        ('Argument 1 to "f" has incompatible type "object"; expected "int"', True),
+        ('"object" has no attribute "items"', True),
+        ('Item "builtins.object" of "int | object" has no attribute "x"', False),
+        ('"MyObject" has no attribute "x"', False),
+    ],
+)
+def test_object_type_fact_names_the_inferred_object_type(message: str, expected: bool) -> None:
+    finding = RawFinding("mypy", "index", message, "m.py", 1, 1)
+    assert ("object-type" in facts_for(finding, None, frozenset(), frozenset())) is expected

@@ -28,9 +28,13 @@ OBJECT_TYPE = re.compile(r'(?<![\w."])"object"(?![\w."])')
 
 
 def is_framework_default(finding: RawFinding, source: SourceFile) -> bool:
-    """Whether the call a B008 finding points at is a framework's parameter function (``Depends(...)``)."""
+    """Whether a B008 finding points at a framework's parameter function or a call inside its arguments.
+
+    ``Depends(get_repository(Users))`` builds the dependency once, on purpose: the factory call is part of
+    the idiom as much as ``Depends`` itself.
+    """
     return any(
-        call.line == finding.line and call.column == finding.column and is_parameter_function(call.callee)
+        call.line == finding.line and call.column == finding.column and is_parameter_function(call.outer)
         for call in source.default_calls
     )
 

@@ -66,6 +66,9 @@ class DefaultCall:
     """1-based column of the call, as flake8 reports it."""
     callee: str
     """The callee's dotted name, qualified through the file's imports (``fastapi.Depends`` for ``Depends``)."""
+    outer: str = ""
+    """The qualified callee of the default's outermost call (``fastapi.Depends`` for ``get_repo(X)`` in
+    ``Depends(get_repo(X))``); the callee itself for the outermost call."""
 
 
 @dataclass(frozen=True)
@@ -279,7 +282,7 @@ class _TreeFacts(ast.NodeVisitor):
         self.private_names: set[str] = set()
         self.imports: list[tuple[str, str]] = []
         self.default_calls: list[DefaultCall] = []
-        self._defaults: list[tuple[int, int, str]] = []
+        self._defaults: list[tuple[int, int, str, str]] = []
         self._stack: list[tuple[str, str]] = []
 
     def visit_Import(self, node: ast.Import) -> None:
@@ -299,11 +302,14 @@ class _TreeFacts(ast.NodeVisitor):
     def resolve_defaults(self) -> None:
         """Qualify the callees of the default-value calls once every import is known."""
         imports = dict(self.imports)
-        for line, column, dotted in self._defaults:
+
+        def qualified(dotted: str) -> str:
             head, _, rest = dotted.partition(".")
             target = imports.get(head)
-            callee = (f"{target}.{rest}" if rest else target) if target else dotted
-            self.default_calls.append(DefaultCall(line, column, callee))
+            return (f"{target}.{rest}" if rest else target) if target else dotted
+
+        for line, column, dotted, outer in self._defaults:
+            self.default_calls.append(DefaultCall(line, column, qualified(dotted), qualified(outer)))
 
     def _define(self, name: str) -> None:
         if is_private_name(name):
@@ -337,8 +343,10 @@ class _TreeFacts(ast.NodeVisitor):
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for default in [*node.args.defaults, *node.args.kw_defaults]:
-            if isinstance(default, ast.Call) and (name := _dotted(default.func)):
-                self._defaults.append((default.lineno, default.col_offset + 1, name))
+            if isinstance(default, ast.Call) and (outer := _dotted(default.func)):
+                for call in ast.walk(default):
+                    if isinstance(call, ast.Call) and (name := _dotted(call.func)):
+                        self._defaults.append((call.lineno, call.col_offset + 1, name, outer))
         in_class = bool(self._stack) and self._stack[-1][1] == "class"
         self._symbol(node, "method" if in_class else "function")
 

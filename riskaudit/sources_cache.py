@@ -68,7 +68,7 @@ def facts_to_json(source: SourceFile) -> dict[str, object]:
         "sql_regions": [list(region) for region in source.sql_regions],
         "private_names": sorted(source.private_names),
         "imports": [list(pair) for pair in source.imports],
-        "default_calls": [[c.line, c.column, c.callee] for c in source.default_calls],
+        "default_calls": [[c.line, c.column, c.callee, c.outer] for c in source.default_calls],
     }
 
 
@@ -103,7 +103,7 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         sql_regions=tuple((start, end) for start, end in _rows(value, "sql_regions", (int, int))),
         private_names=frozenset(_names(value.get("private_names"))),
         imports=tuple((local, target) for local, target in _rows(value, "imports", (str, str))),
-        default_calls=tuple(DefaultCall(*row) for row in _rows(value, "default_calls", (int, int, str))),
+        default_calls=tuple(DefaultCall(*row) for row in _rows(value, "default_calls", (int, int, str, str))),
     )
 
 

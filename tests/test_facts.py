@@ -73,3 +73,54 @@ def test_hasattr_guard_feeding_a_query_is_ra102_else_duck_typing(tmp_path: Path,
 def test_object_type_fact_names_the_inferred_object_type(message: str, expected: bool) -> None:
     finding = RawFinding("mypy", "index", message, "m.py", 1, 1)
     assert ("object-type" in facts_for(finding, None, frozenset(), frozenset())) is expected
+
+
+FRAMEWORK_CODE = (
+    "import typer\nfrom fastapi import Depends, Query as Q\nfrom fastapi import params\nfrom deps import get_repo\n\n"
+    "def route(db=Depends(get_db), q=Q(None), r=Depends(get_repo(int)), p=params.Header(None), when=now()):\n"
+    "    ...\n\n"
+    "def cli(name: str = typer.Option('x'), other=Depends2()):\n"
+    "    ...\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("line", "column", "rule_id"),
+    # the columns are those flake8-bugbear reports for this code
+    [
+        (6, 14, "RA215"),  # Depends imported from fastapi
+        (6, 33, "RA215"),  # Query under an alias
+        (6, 52, "RA215"),  # a dependency factory called inside Depends(...)
+        (6, 70, "RA215"),  # fastapi.params.Header through its module
+        (6, 96, "RA205"),  # a plain call in a default: bugbear's real B008
+        (9, 21, "RA215"),  # typer.Option
+        (9, 46, "RA205"),  # a name that only looks like a framework's
+    ],
+)
+def test_framework_parameter_functions_in_defaults_are_the_idiom(
+    tmp_path: Path, line: int, column: int, rule_id: str
+) -> None:
+    (tmp_path / "m.py").write_text(FRAMEWORK_CODE)
+    source = read_source(tmp_path, "m.py")
+    assert any((c.line, c.column) == (line, column) for c in source.default_calls), source.default_calls
+    finding = RawFinding("flake8", "B008", "Do not perform function calls in argument defaults.", "m.py", line, column)
+    facts = facts_for(finding, source, frozenset(), frozenset())
+    rule = default_catalogue().match("flake8", "B008", finding.message, facts)
+    assert rule is not None and rule.id == rule_id
+
+
+@pytest.mark.parametrize(
+    ("code", "rule_id"),
+    [
+        ("try:\n    work()\nexcept:\n    rollback()\n    raise\n", "RA216"),
+        ("try:\n    work()\nexcept:\n    rollback()\n", "RA208"),
+        ("try:\n    work()\nexcept:\n    if fatal():\n        raise\n    log()\n", "RA208"),
+    ],
+)
+def test_a_bare_except_that_re_raises_swallows_nothing(tmp_path: Path, code: str, rule_id: str) -> None:
+    (tmp_path / "m.py").write_text(code)
+    source = read_source(tmp_path, "m.py")
+    for tool_code in ("E722", "B001"):
+        finding = RawFinding("flake8", tool_code, "do not use bare 'except'", "m.py", 3, 1)
+        rule = default_catalogue().match("flake8", tool_code, finding.message, facts_for(finding, source, (), ()))
+        assert rule is not None and rule.id == rule_id

@@ -1,4 +1,4 @@
-"""Project-wide facts for the detectors: classes are known by module, so equal names do not mix."""
+"""The detectors across files and lines: classes known by module, one finding per line of a detector."""
 
 from __future__ import annotations
 
@@ -52,3 +52,15 @@ def test_facts_name_classes_by_module(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "_asyncio.py").write_text(ASYNCIO, encoding="utf-8")
     project = project_facts(SourceIndex({"pkg/_asyncio.py": read_source(tmp_path, "pkg/_asyncio.py")}))
     assert project.async_methods == {"pkg._asyncio.TestRunner": frozenset({"_call"})}
+
+
+def test_one_line_is_one_finding_of_a_detector(tmp_path: Path) -> None:
+    from riskaudit.detectors.naive_datetime import NaiveDatetime
+
+    code = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime\n" \
+        "created = Column(DateTime, default=datetime.utcnow)\n"
+    (tmp_path / "models.py").write_text(code, encoding="utf-8")
+    project = project_facts(SourceIndex({"models.py": read_source(tmp_path, "models.py")}))
+    findings = analyse_file("models.py", code, project, [NaiveDatetime]).findings
+    assert [f.line for f in findings] == [3]
+    assert "DateTime column" in findings[0].message and "utcnow" in findings[0].message

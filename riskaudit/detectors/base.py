@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import ClassVar
 
 import libcst as cst
@@ -147,11 +147,19 @@ class Detector(cst.BatchableCSTVisitor):
         return []
 
     def report(self, node: cst.CSTNode, message: str | None = None) -> None:
-        """Record a finding at the start of node."""
+        """Record a finding at the start of node; a second one on the same line joins the first.
+
+        One line holds one defect of a detector (a column whose type and default are both naive is one
+        naive column), so the findings of a line become one, with both messages.
+        """
         start = self.position(node).start
-        self.findings.append(
-            RawFinding(TOOL, self.CODE, message or self.MESSAGE, self.context.path, start.line, start.column + 1)
-        )
+        text = message or self.MESSAGE
+        for index, earlier in enumerate(self.findings):
+            if earlier.line == start.line and earlier.code == self.CODE:
+                if text not in earlier.message.split("; "):
+                    self.findings[index] = replace(earlier, message=f"{earlier.message}; {text}")
+                return
+        self.findings.append(RawFinding(TOOL, self.CODE, text, self.context.path, start.line, start.column + 1))
 
 
 def dotted_name(node: cst.BaseExpression) -> str:

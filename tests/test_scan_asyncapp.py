@@ -141,23 +141,33 @@ def test_markdown_report_reads_like_the_exemplar(asyncapp_result: ScanResult) ->
     report = render_markdown(asyncapp_result)
     sections = [
         "**Verdict: NOT READY.**",
-        "## 1. Flake8 analysis",
-        "## 2. Mypy type errors",
-        "### Runtime-risk items",
-        "## 3. Complexity (radon)",
-        "## 4. Test coverage",
-        "## 5. Critical findings summary",
-        "### 5.1 Must fix (critical) (1)",
+        "## 1. Ranked risks in production code",
+        "### 1.1 Coroutine called without await: CRITICAL (RA101)",
+        "## 2. Test code and examples",
+        "## 3. Test coverage analysis",
+        "## 4. Complexity (radon)",
+        "## 5. What each tool reported",
+        "### 5.1 flake8",
+        "### 5.2 mypy",
         "## 6. Recommendations",
         "## 7. Conclusion",
+        "## Appendix: findings by rule",
         "How findings are ranked: risk = severity weight",
     ]
     positions = [report.index(section) for section in sections]
     assert positions == sorted(positions)
-    must_fix = report[report.index("### 5.1") : report.index("### 5.2")]
-    assert "`app/db/session.py:74`" in must_fix or "app/db/session.py:" in must_fix
-    assert "**The problem**" in report and "**Risk**" in report
-    assert "app/repositories/user.py" in report[report.index("## 4.") : report.index("## 5.")]
+    first = report[report.index("### 1.1") : report.index("### 1.2")]
+    assert "`app/db/session.py:74`" in first and "mypy:unused-coroutine, riskaudit:missing-await" in first
+    assert "**The problem**" in first and "**Risk**" in first
+    assert "app/repositories/user.py" in report[report.index("## 3.") : report.index("## 4.")]
+
+
+def test_each_finding_is_shown_once_with_its_excerpt(asyncapp_result: ScanResult) -> None:
+    report = render_markdown(asyncapp_result)
+    (missing_await,) = [f for f in asyncapp_result.findings if f.rule_id == "RA101"]
+    flagged = next(line for line in missing_await.excerpt if line.highlight)
+    assert report.count(f">{flagged.number:5d} | {flagged.text}") == 1
+    assert report.count(f"`{missing_await.location}`") == 1
 
 
 def test_every_finding_cites_its_location_in_the_report(asyncapp_result: ScanResult) -> None:

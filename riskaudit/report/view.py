@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from riskaudit.gate import blocking, gated
 from riskaudit.layers import LayerMap
 from riskaudit.models import FileCoverage, Finding, FunctionCoverage, RuleDoc, Severity, ToolRun, ToolStatus
 from riskaudit.ranking import FORMULA
+from riskaudit.roles import EXAMPLE, SOURCE, TEST
 from riskaudit.results import ScanResult
 
+RANKED_LIMIT = 25
+"""Most distinct risks of production code in the report body (the rest are counted by rule in the appendix)."""
+TEST_RANKED_LIMIT = 10
+"""Most distinct risks of test code and examples in the report body."""
+RANKED_MIN_SEVERITY = Severity.MEDIUM
+"""Findings below this severity (annotations, docstrings, style, recognised idioms) are only counted."""
+GROUP_LOCATIONS_LIMIT = 8
+"""Most further locations listed under one distinct risk."""
+COVERAGE_ROWS_LIMIT = 40
+"""Most files in the report's coverage table (critical layers and the worst covered first)."""
+COMPLEX_LIMIT = 15
+"""Most functions in the report's complexity table (the most complex first)."""
 RUNTIME_ITEMS_LIMIT = 30
 """Most mypy runtime-risk items shown in full (with excerpt); the rest are listed."""
 SUMMARY_LIMIT = 15
@@ -77,6 +91,69 @@ class UntestedGroup:
 
 
 @dataclass(frozen=True)
+class RiskGroup:
+    """One distinct risk of the ranked list: a finding, with the others of the same cause."""
+
+    rule: RuleDoc
+    """The rule."""
+    lead: Finding
+    """The highest-ranked finding of the group (shown with its excerpt)."""
+    others: tuple[Finding, ...]
+    """The other findings of the same cause, ranked."""
+
+    @property
+    def count(self) -> int:
+        """How many findings the group holds."""
+        return 1 + len(self.others)
+
+
+@dataclass(frozen=True)
+class RuleTally:
+    """How many findings one rule has, by the role of their code: the long tail, counted."""
+
+    rule: RuleDoc
+    """The rule."""
+    source: int
+    """Findings in production code (and project-level ones)."""
+    test: int
+    """Findings in test code."""
+    example: int
+    """Findings in examples, documentation snippets and benchmarks."""
+
+
+_QUOTED = re.compile(r"`[^`]*`|\"[^\"]*\"|'[^']*'")
+_NUMBER = re.compile(r"\d+(\.\d+)?")
+
+
+def cause(finding: Finding) -> tuple[str, str, str]:
+    """What makes findings one cause: the rule, the role of their code and the message with names and numbers
+    left out (``'f' has cyclomatic complexity 14`` and ``'g' ... 17`` are one cause; two different rules are not).
+    """
+    message = _NUMBER.sub("#", _QUOTED.sub("…", finding.message))
+    return finding.rule_id, finding.role, message
+
+
+def risk_groups(findings: Iterable[Finding], rules: Mapping[str, RuleDoc]) -> tuple[RiskGroup, ...]:
+    """Ranked findings grouped by cause, in the order of each group's highest-ranked finding."""
+    groups: dict[tuple[str, str, str], list[Finding]] = {}
+    for finding in findings:
+        groups.setdefault(cause(finding), []).append(finding)
+    return tuple(RiskGroup(rules[items[0].rule_id], items[0], tuple(items[1:])) for items in groups.values())
+
+
+def rule_tally(findings: Iterable[Finding], rules: Mapping[str, RuleDoc]) -> tuple[RuleTally, ...]:
+    """Findings per rule and role, most severe rule first, then most findings."""
+    counts: dict[str, Counter[str]] = {}
+    for finding in findings:
+        counts.setdefault(finding.rule_id, Counter())[finding.role] += 1
+    rows = [
+        RuleTally(rules[rule_id], by_role[SOURCE], by_role[TEST], by_role[EXAMPLE])
+        for rule_id, by_role in counts.items()
+    ]
+    return tuple(sorted(rows, key=lambda r: (r.rule.severity.rank, -(r.source + r.test + r.example), r.rule.id)))
+
+
+@dataclass(frozen=True)
 class ReportView:
     """The report, ready for a template."""
 
@@ -130,6 +207,24 @@ class ReportView:
     """The ranking formula in words."""
     rules: dict[str, RuleDoc]
     """Rule docs by id."""
+    ranked: tuple[RiskGroup, ...] = ()
+    """The distinct risks of production code, highest first, at most ``RANKED_LIMIT``."""
+    ranked_more: int = 0
+    """Distinct risks of production code beyond the list (counted in the appendix)."""
+    test_ranked: tuple[RiskGroup, ...] = ()
+    """The distinct risks of test code and examples, highest first, at most ``TEST_RANKED_LIMIT``."""
+    test_ranked_more: int = 0
+    """Distinct risks of test code and examples beyond that list."""
+    tally: tuple[RuleTally, ...] = ()
+    """Every rule with findings, counted by role: the long tail."""
+    role_counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
+    """Findings per severity, for production code and for tests and examples: ``(label, ((severity, n), ...))``."""
+    group_locations_limit: int = GROUP_LOCATIONS_LIMIT
+    """Most further locations listed under one distinct risk."""
+    coverage_rows_limit: int = COVERAGE_ROWS_LIMIT
+    """Most files listed in the coverage table."""
+    complex_limit: int = COMPLEX_LIMIT
+    """Most functions listed in the complexity table."""
 
 
 def result_layers(result: ScanResult) -> LayerMap:
@@ -332,6 +427,9 @@ def build_view(result: ScanResult) -> ReportView:
     status, headline, reasons = _verdict(result, by_severity)
     runtime = [f for f in result.findings if _from_mypy(f) and f.severity.at_least(Severity.MEDIUM)]
     rows, untested = _coverage_rows(result)
+    risks = [f for f in result.findings if f.severity.at_least(RANKED_MIN_SEVERITY)]
+    production = risk_groups((f for f in risks if f.role == SOURCE), result.rules)
+    elsewhere = risk_groups((f for f in risks if f.role != SOURCE), result.rules)
     return ReportView(
         result=result,
         status=status,
@@ -358,7 +456,22 @@ def build_view(result: ScanResult) -> ReportView:
         conclusion=_conclusion(status, result, untested),
         formula=FORMULA,
         rules=dict(result.rules),
+        ranked=production[:RANKED_LIMIT],
+        ranked_more=max(0, len(production) - RANKED_LIMIT),
+        test_ranked=elsewhere[:TEST_RANKED_LIMIT],
+        test_ranked_more=max(0, len(elsewhere) - TEST_RANKED_LIMIT),
+        tally=rule_tally(result.findings, result.rules),
+        role_counts=(
+            ("production code", _severity_counts(f for f in result.findings if f.role == SOURCE)),
+            ("tests and examples", _severity_counts(f for f in result.findings if f.role != SOURCE)),
+        ),
     )
+
+
+def _severity_counts(findings: Iterable[Finding]) -> tuple[tuple[str, int], ...]:
+    """Findings per severity, most severe first."""
+    counts = Counter(f.severity for f in findings)
+    return tuple((s.value, counts[s]) for s in Severity)
 
 
 @dataclass(frozen=True)

@@ -85,6 +85,9 @@ class SourceFile:
     private_names: frozenset[str] = frozenset()
     """One-underscore names the file defines: classes, functions, module and class attributes,
     attributes it assigns on any object (``obj._x = ...``, ``setattr(obj, "_x", ...)``), ``__slots__``."""
+    module_attributes: frozenset[str] = frozenset()
+    """``module.attr`` for each attribute the file sets on an imported module at run time
+    (``pytest.x = ...``, ``setattr(pytest, "x", ...)`` after ``import pytest``)."""
 
     def in_sql_expression(self, line: int) -> bool:
         """Whether a line lies inside an argument of a SQLAlchemy expression builder."""
@@ -196,6 +199,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         encoding_error=raw.encoding_error,
         sql_regions=tuple(collector.sql_regions),
         private_names=frozenset(collector.private_names),
+        module_attributes=collector.module_attributes(),
     )
 
 
@@ -247,7 +251,23 @@ class _TreeFacts(ast.NodeVisitor):
         self.sql_regions: list[tuple[int, int]] = []
         self.error_paths: list[ErrorPath] = []
         self.private_names: set[str] = set()
+        self._modules: dict[str, str] = {}
+        self._set_on_names: set[tuple[str, str]] = set()
         self._stack: list[tuple[str, str]] = []
+
+    def module_attributes(self) -> frozenset[str]:
+        """``module.attr`` for the attributes set on names that an ``import`` statement bound."""
+        return frozenset(
+            f"{self._modules[name]}.{attr}" for name, attr in self._set_on_names if name in self._modules
+        )
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self._modules[alias.asname] = alias.name
+            else:  # `import a.b` binds `a`
+                top = alias.name.split(".", 1)[0]
+                self._modules[top] = top
 
     def _define(self, name: str) -> None:
         if is_private_name(name):
@@ -328,6 +348,8 @@ class _TreeFacts(ast.NodeVisitor):
             self._assigned(target.value)
         elif isinstance(target, ast.Attribute):
             self._define(target.attr)
+            if isinstance(target.value, ast.Name):
+                self._set_on_names.add((target.value.id, target.attr))
         elif isinstance(target, ast.Subscript):
             self._define(_dict_key(target))
         elif isinstance(target, ast.Name) and (not self._stack or self._stack[-1][1] == "class"):
@@ -338,6 +360,8 @@ class _TreeFacts(ast.NodeVisitor):
             name = node.args[1]
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 self._define(name.value)
+                if isinstance(node.args[0], ast.Name):
+                    self._set_on_names.add((node.args[0].id, name.value))
         if _last_name(node.func) in SQL_EXPRESSION_CALLS:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 self.sql_regions.append((arg.lineno, arg.end_lineno or arg.lineno))

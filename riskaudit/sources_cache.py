@@ -66,6 +66,7 @@ def facts_to_json(source: SourceFile) -> dict[str, object]:
         "error_paths": [[e.kind, e.line, e.start, e.end] for e in source.error_paths],
         "sql_regions": [list(region) for region in source.sql_regions],
         "private_names": sorted(source.private_names),
+        "module_attributes": sorted(source.module_attributes),
     }
 
 
@@ -99,6 +100,7 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         encoding_error=encoding_error,
         sql_regions=tuple((start, end) for start, end in _rows(value, "sql_regions", (int, int))),
         private_names=frozenset(_names(value.get("private_names"))),
+        module_attributes=frozenset(_names(value.get("module_attributes"))),
     )
 
 
@@ -136,3 +138,4 @@ def _named_lists(value: dict[str, object], key: str) -> list[tuple[str, list[str
             raise _Malformed
         rows.append((row[0], _names(row[1])))
     return rows
+

@@ -216,7 +216,8 @@ def _explain_failure(stdout: str, stderr: str, use_json: bool, root: Path) -> st
 
 CACHED_NOTE = ", unchanged since the cached run"
 """Appended to the executable when the whole result came from the cache."""
-_PLUGIN_ERROR = re.compile(r"""(?:Error importing plugin|Can't find plugin) ["'](?P<plugin>[^"']+)["']""")
+_PLUGIN_ERROR = re.compile(r"Error importing plugin|Can't find plugin")
+"""How mypy says it cannot load a plugin (in text, or JSON-escaped in its JSON output)."""
 _PLUGIN_PROBE = r"""
 import importlib, json, os, sys
 failed = {}

@@ -256,14 +256,22 @@ def _coverage_stage(
 
 
 def project_names(paths: Iterable[str]) -> frozenset[str]:
-    """Every name a module of the project could be imported by: top-level names, every file's and folder's name.
+    """Every top-level name a module of the project can be imported by.
 
-    Broad on purpose: an import mypy cannot find that may be the project's own is never put down to the environment.
+    The modules and packages in the root and in every folder that is not itself part of a package (a
+    folder on ``sys.path`` for a test, a script, a ``src/`` layout). An import mypy cannot find under
+    such a name is never put down to the environment.
     """
-    names = set(project_modules(paths))
-    for path in paths:
+    files = set(paths)
+    names = set(project_modules(files))
+    for path in files:
         parts = PurePosixPath(path).with_suffix("").parts
-        names.update(part for part in parts if part != "__init__")
+        for depth in range(len(parts)):
+            folder = "/".join(parts[:depth])
+            if depth and f"{folder}/__init__.py" in files:
+                continue
+            if parts[depth] != "__init__":
+                names.add(parts[depth])
     return frozenset(names)
 
 

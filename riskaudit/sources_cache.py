@@ -138,4 +138,3 @@ def _named_lists(value: dict[str, object], key: str) -> list[tuple[str, list[str
             raise _Malformed
         rows.append((row[0], _names(row[1])))
     return rows
-

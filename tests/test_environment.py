@@ -1,5 +1,6 @@
-"""Unit tests of what the environment decides: declared Python versions, interpreters, mypy's config and layout,
-and the folding of findings the environment explains.
+"""Unit tests of what the environment decides: Python versions, interpreters, mypy's config and layout.
+
+Also the folding of findings the environment explains.
 
 The mypy messages come from real mypy runs captured in ``tests/data`` (see its README); the interpreters
 probed are real ones.
@@ -264,7 +265,9 @@ def test_missing_packages_and_stubs_and_runtime_attributes_fold_into_issues() ->
     assert summary == {
         ("missing-package", "requests"): (1, ("src/app/api/routes.py:5",)),
         ("missing-stubs", "types-PyYAML"): (1, ("src/app/api/routes.py:6",)),
-        ("runtime-attribute", "pytest"): (3, ("tests/conftest.py:8", "tests/test_routes.py:10", "tests/test_routes.py:11")),
+        ("runtime-attribute", "pytest"): (
+            3, ("tests/conftest.py:8", "tests/test_routes.py:10", "tests/test_routes.py:11")
+        ),
     }
     kept = {(f.path, f.line, f.code) for f in folded.runs[0].findings}
     assert kept == {
@@ -309,7 +312,8 @@ def test_syntax_errors_on_newer_syntax_fold_into_an_incomplete_python_version_is
     ))
     folded = fold([flake8, mypy], index, DECLARED_314, {"app"}, _installed({}), sys.executable, RUNNING)
     [issue] = folded.issues
-    assert (issue.kind, issue.subject, issue.files, issue.incomplete) == ("python-version", "3.14", ("app/generic.py",), True)
+    assert (issue.kind, issue.subject, issue.incomplete) == ("python-version", "3.14", True)
+    assert issue.files == ("app/generic.py",)
     assert "flake8" in issue.detail and "radon" in issue.detail
     assert [(f.path, f.code) for f in folded.runs[0].findings] == [("app/broken.py", "E999")]
 
@@ -324,3 +328,15 @@ def test_mypy_syntax_error_for_the_declared_version_is_a_real_one() -> None:
     folded = fold([mypy], index, declared_312, {"app"}, _installed({}), sys.executable, RUNNING)
     assert folded.issues == ()
     assert folded.runs[0].findings == mypy.findings
+
+
+def test_project_names_are_the_importable_top_level_names() -> None:
+    from riskaudit.scan import project_names
+
+    paths = [
+        "masakari/__init__.py", "masakari/engine/__init__.py", "masakari/engine/taskflow/__init__.py",
+        "masakari/engine/taskflow/base.py", "tests/helpers.py", "src/app/main.py",
+    ]
+    names = project_names(paths)
+    assert {"masakari", "tests", "helpers", "src", "app"} <= names
+    assert "taskflow" not in names  # inside a package: `import taskflow` cannot mean it

@@ -303,8 +303,10 @@ def _environment(layout: MypyLayout, stub_folder: str) -> dict[str, str] | None:
 def _without_missing_plugins(
     command: list[str], result: ProcessResult, python: str, config: MypyConfig | None, cwd: Path, folder: Path
 ) -> tuple[list[str], dict[str, str]]:
-    """After mypy failed loading a plugin: the command with a copy of the config minus the plugins the
-    interpreter cannot import, and those plugins with their errors (the command unchanged when none)."""
+    """After mypy failed loading a plugin: the command with a config copy minus the plugins it cannot import.
+
+    Returns the command and those plugins with their errors (the command unchanged when there are none).
+    """
     if config is None or result.returncode != 2 or not _PLUGIN_ERROR.search(f"{result.stdout}\n{result.stderr}"):
         return command, {}
     missing = missing_plugins(python, config, cwd)

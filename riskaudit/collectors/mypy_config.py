@@ -106,8 +106,11 @@ def _ini_config(path: Path, always: bool) -> MypyConfig | None:
 
 
 def find_config(root: Path) -> MypyConfig | None:
-    """The config mypy run in ``root`` would use: ``mypy.ini`` and ``.mypy.ini`` (even without a ``[mypy]``
-    section), then ``pyproject.toml`` with ``[tool.mypy]``, then ``setup.cfg`` with ``[mypy]``."""
+    """The config mypy run in ``root`` would use, or None.
+
+    mypy's order: ``mypy.ini`` and ``.mypy.ini`` (even without a ``[mypy]`` section), then
+    ``pyproject.toml`` with ``[tool.mypy]``, then ``setup.cfg`` with ``[mypy]``.
+    """
     for name in CONFIG_FILES:
         path = root / name
         if not path.is_file():

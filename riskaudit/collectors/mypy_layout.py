@@ -82,7 +82,7 @@ class MypyLayout:
 
 
 def _names(text: str) -> tuple[str, ...]:
-    """Imported names of ``a, b as c`` or ``(a,\\n b)``: the first word of each comma-separated part."""
+    """Imported names of ``a, b as c`` or a parenthesised list: the first word of each comma-separated part."""
     parts = text.strip().strip("()").replace("\\\n", " ").split(",")
     return tuple(word for part in parts if (word := part.split()[0] if part.split() else "") and word != "*")
 
@@ -131,8 +131,11 @@ def _provides(root: Path, folder: str, name: str, folders: set[str]) -> bool:
 
 
 def find_shadows(root: Path, files: Sequence[str], sites: Sequence[ImportSite]) -> tuple[Shadow, ...]:
-    """Folders without ``__init__.py``, at a place a package base can be, named like an imported package
-    that they cannot be: every name the project takes from that package is missing in the folder."""
+    """Folders without ``__init__.py`` named like an imported package that they cannot be.
+
+    The folder must sit where a package base can be (not inside a package), and every name the project
+    takes from that package must be missing in it.
+    """
     folders = _folders(files)
     wanted: dict[str, list[tuple[str, ImportSite]]] = {}
     for site in sites:
@@ -157,8 +160,9 @@ def source_roots(
     root: Path, files: Sequence[str], sites: Sequence[ImportSite], installed: Mapping[str, Package],
     shadows: Sequence[Shadow],
 ) -> tuple[str, ...]:
-    """Folders below the root that the project imports modules from as top-level names (``src`` for
-    ``import app`` with ``src/app/``, ``tests`` for ``import helpers`` with ``tests/helpers.py``).
+    """Folders below the root that the project imports modules from as top-level names.
+
+    ``src`` for ``import app`` with ``src/app/``, ``tests`` for ``import helpers`` with ``tests/helpers.py``.
 
     A name counts when it is no standard-library module, is not what the root itself provides, is not a
     package installed from outside the project, and exactly one such folder provides it.
@@ -200,7 +204,8 @@ def _shadow_issue(shadow: Shadow, package: Package | None, python: str) -> Envir
             f"its names were treated as Any and the folder's files checked as scripts"
         )
         fix = FIX_DEPENDENCIES
-    return EnvironmentIssue("shadowed-package", shadow.package, "mypy", detail, fix, examples=(shadow.example.location,))
+    examples = (shadow.example.location,)
+    return EnvironmentIssue("shadowed-package", shadow.package, "mypy", detail, fix, examples=examples)
 
 
 def plan_layout(root: Path, files: Sequence[str], config: MypyConfig | None, python: str) -> MypyLayout:

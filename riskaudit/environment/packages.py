@@ -45,6 +45,7 @@ print(json.dumps(found))
 """
 """Run in the target interpreter from an empty folder, so that the project's own folders do not count."""
 
+
 @dataclass(frozen=True)
 class Package:
     """What an interpreter has under one top-level module name."""

@@ -9,7 +9,16 @@ from dataclasses import dataclass
 from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.gate import blocking, gated
 from riskaudit.layers import layer_of
-from riskaudit.models import EnvironmentIssue, FileCoverage, Finding, FunctionCoverage, RuleDoc, Severity, ToolRun, ToolStatus
+from riskaudit.models import (
+    EnvironmentIssue,
+    FileCoverage,
+    Finding,
+    FunctionCoverage,
+    RuleDoc,
+    Severity,
+    ToolRun,
+    ToolStatus,
+)
 from riskaudit.ranking import FORMULA
 from riskaudit.results import ScanResult
 

@@ -28,7 +28,8 @@ from riskaudit.environment.python import (
     tool_interpreter,
 )
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
-from riskaudit.sources import build_index
+from riskaudit.sources import SourceIndex, build_index
+from support import BROKEN_SOURCE, copy_fixture
 
 DATA = Path(__file__).parent / "data"
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -289,20 +290,28 @@ def test_project_modules_are_never_put_down_to_the_environment() -> None:
 
 NEWER = pytest.mark.skipif(sys.version_info >= (3, 14), reason="this interpreter reads Python 3.14 syntax")
 NEWSYNTAX_FILES = ["app/__init__.py", "app/broken.py", "app/generic.py", "app/plain.py"]
+
+
+def _newsyntax_index(tmp_path: Path) -> SourceIndex:
+    project = copy_fixture("newsyntaxapp", tmp_path)
+    (project / "app" / "broken.py").write_text(BROKEN_SOURCE, encoding="utf-8")
+    return build_index(project, NEWSYNTAX_FILES)
+
+
 DECLARED_314 = DeclaredPython((3, 14), 'requires-python in pyproject.toml: ">=3.14"')
 
 
 @NEWER
-def test_newer_syntax_is_told_from_a_real_syntax_error() -> None:
-    index = build_index(FIXTURES / "newsyntaxapp", NEWSYNTAX_FILES)
+def test_newer_syntax_is_told_from_a_real_syntax_error(tmp_path: Path) -> None:
+    index = _newsyntax_index(tmp_path)
     assert newer_syntax(index, DECLARED_314, RUNNING) == ("app/generic.py",)
     assert newer_syntax(index, DeclaredPython(RUNNING, "x"), RUNNING) == ()
     assert newer_syntax(index, None, RUNNING) == ()
 
 
 @NEWER
-def test_syntax_errors_on_newer_syntax_fold_into_an_incomplete_python_version_issue() -> None:
-    index = build_index(FIXTURES / "newsyntaxapp", NEWSYNTAX_FILES)
+def test_syntax_errors_on_newer_syntax_fold_into_an_incomplete_python_version_issue(tmp_path: Path) -> None:
+    index = _newsyntax_index(tmp_path)
     flake8 = ToolRun("flake8", ToolStatus.OK, findings=(
         RawFinding("flake8", "E999", "SyntaxError: invalid syntax", "app/generic.py", 6),
         RawFinding("flake8", "E999", "SyntaxError: invalid syntax", "app/broken.py", 4),
@@ -319,8 +328,8 @@ def test_syntax_errors_on_newer_syntax_fold_into_an_incomplete_python_version_is
 
 
 @NEWER
-def test_mypy_syntax_error_for_the_declared_version_is_a_real_one() -> None:
-    index = build_index(FIXTURES / "newsyntaxapp", NEWSYNTAX_FILES)
+def test_mypy_syntax_error_for_the_declared_version_is_a_real_one(tmp_path: Path) -> None:
+    index = _newsyntax_index(tmp_path)
     declared_312 = DeclaredPython((3, 12), "requires-python")  # `except A, B:` needs 3.14
     mypy = ToolRun("mypy", ToolStatus.OK, version="mypy 2.4.1 (compiled: yes)", findings=(
         RawFinding("mypy", "syntax", "Multiple exception types must be parenthesized", "app/generic.py", 40),
@@ -340,3 +349,13 @@ def test_project_names_are_the_importable_top_level_names() -> None:
     names = project_names(paths)
     assert {"masakari", "tests", "helpers", "src", "app"} <= names
     assert "taskflow" not in names  # inside a package: `import taskflow` cannot mean it
+
+
+def test_stub_hint_of_the_first_import_covers_the_later_ones() -> None:
+    message = 'Library stubs not installed for "yaml" (Hint: "python3 -m pip install types-PyYAML")'
+    first = RawFinding("mypy", "import-untyped", message, "a.py", 1)
+    later = RawFinding("mypy", "import-untyped", 'Library stubs not installed for "yaml"', "b.py", 3)
+    run = ToolRun("mypy", ToolStatus.OK, version="mypy 2.4.1", findings=(first, later))
+    index = build_index(FIXTURES / "layoutapp", [])
+    folded = fold([run], index, None, set(), _installed({"yaml": UNTYPED}), sys.executable)
+    assert [(i.kind, i.subject, i.findings) for i in folded.issues] == [("missing-stubs", "types-PyYAML", 2)]

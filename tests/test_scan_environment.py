@@ -19,7 +19,7 @@ from riskaudit.gate import exit_code
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanResult
 from riskaudit.scan import scan
-from support import copy_fixture, marker_lines, run_cli
+from support import BROKEN_SOURCE, copy_fixture, marker_lines, run_cli
 
 
 def _scan(project: Path, python: str = sys.executable) -> ScanResult:
@@ -106,12 +106,19 @@ def test_config_files_mypy_path_and_a_missing_plugin(tmp_path: Path) -> None:
     assert exit_code(result) == 0
 
 
+def _newsyntaxapp(tmp_path: Path) -> Path:
+    """The newer-syntax fixture, with a file no Python parses added."""
+    project = copy_fixture("newsyntaxapp", tmp_path)
+    (project / "app" / "broken.py").write_text(BROKEN_SOURCE, encoding="utf-8")
+    return project
+
+
 NEWER = pytest.mark.skipif(sys.version_info >= (3, 14), reason="this interpreter reads Python 3.14 syntax")
 
 
 @NEWER
 def test_newer_python_syntax_makes_the_analysis_incomplete_not_a_syntax_error(tmp_path: Path) -> None:
-    project = copy_fixture("newsyntaxapp", tmp_path)
+    project = _newsyntaxapp(tmp_path)
     report = tmp_path / "report.json"
     run = run_cli("scan", str(project), "--no-cache", "-f", "json", "-o", str(report))
     assert run.returncode == 2, run.stderr
@@ -130,7 +137,7 @@ def test_newer_python_syntax_makes_the_analysis_incomplete_not_a_syntax_error(tm
 
 @NEWER
 def test_markdown_report_has_the_environment_section(tmp_path: Path) -> None:
-    project = copy_fixture("newsyntaxapp", tmp_path)
+    project = _newsyntaxapp(tmp_path)
     report = tmp_path / "report.md"
     run = run_cli("scan", str(project), "--no-cache", "-o", str(report))
     assert run.returncode == 2

@@ -316,6 +316,55 @@ def _without_missing_plugins(
     return [*command[:3], "--config-file", str(copy), *command[3:]], missing
 
 
+def _command(
+    target: Target, python: str, version: str, files: list[str], config: MypyConfig | None, layout: MypyLayout,
+    cache: Cache,
+) -> list[str]:
+    """The full mypy command: the target's options, its Python version and layout, the incremental cache."""
+    extra = [*_version_options(config, target, python), *layout.arguments]
+    command = build_command(python, target, supports_json(version), files, extra)
+    incremental = cache.subfolder("mypy") if "MYPY_CACHE_DIR" not in os.environ else None
+    if incremental is not None:
+        command[3:3] = ["--cache-dir", str(incremental)]
+    return command
+
+
+def _execute(
+    command: list[str], target: Target, python: str, config: MypyConfig | None, layout: MypyLayout, timeout: float
+) -> tuple[ProcessResult, dict[str, RawFinding], dict[str, str]]:
+    """Run mypy with the layout's stubs and ``MYPYPATH``, again without plugins it cannot load.
+
+    Returns the last run, the files left out (see ``run_without_unreadable``) and the plugins dropped.
+    """
+    cwd = isolation.work_dir() if target.untrusted else target.root
+    scanned = set(target.source_paths)
+    with tempfile.TemporaryDirectory(prefix="riskaudit-mypy-") as temp:
+        folder = Path(temp)
+        write_stubs(folder / "stubs", layout.stubs)
+        env = _environment(layout, str(folder / "stubs"))
+        result, stopped = run_without_unreadable(command, cwd, timeout, target.root, scanned, env)
+        command, missing = _without_missing_plugins(command, result, python, config, cwd, folder)
+        if missing:
+            result, stopped = run_without_unreadable(command, cwd, timeout, target.root, scanned, env)
+    return result, stopped, missing
+
+
+def _outcome(run: ToolRun, result: ProcessResult, use_json: bool, root: Path) -> ToolRun:
+    """The run with mypy's findings, or FAILED with why mypy's exit or output cannot be trusted."""
+    if result.returncode not in (0, 1):
+        reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, root)
+        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
+    parse = parse_json_output if use_json else parse_text_output
+    try:
+        findings = parse(result.stdout, root)
+    except MypyOutputError as exc:
+        return replace(run, status=ToolStatus.FAILED, reason=str(exc))
+    if result.returncode == 1 and not findings:
+        reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
+        return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
+    return replace(run, findings=findings)
+
+
 def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     """Run mypy on the target and return its findings, or why it could not run.
 
@@ -337,14 +386,8 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     config = None if target.untrusted else find_config(target.root)
     if not files and not (config is not None and config.selects_files):
         return ToolRun("mypy", ToolStatus.SKIPPED, version, executable, reason="no Python files")
-    use_json = supports_json(version)
     layout = plan_layout(target.root, target.source_paths, config, target.python)
-    command = build_command(
-        python, target, use_json, files, [*_version_options(config, target, python), *layout.arguments]
-    )
-    incremental = cache.subfolder("mypy") if "MYPY_CACHE_DIR" not in os.environ else None
-    if incremental is not None:
-        command[3:3] = ["--cache-dir", str(incremental)]
+    command = _command(target, python, version, files, config, layout, cache)
     shown_path = layout.shown(target.root)
     shown = ((shown_path,) if shown_path else ()) + display_command(command, files)
     run = ToolRun("mypy", ToolStatus.OK, version=version, executable=executable, command=shown)
@@ -354,33 +397,15 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
         findings, dropped = known
         issues = (*layout.issues, *dropped)
         return replace(run, findings=findings, executable=f"{executable}{CACHED_NOTE}", environment=issues)
-    with tempfile.TemporaryDirectory(prefix="riskaudit-mypy-") as temp:
-        folder = Path(temp)
-        write_stubs(folder / "stubs", layout.stubs)
-        env = _environment(layout, str(folder / "stubs"))
-        scanned = set(target.source_paths)
-        result, stopped = run_without_unreadable(command, cwd, timeout, target.root, scanned, env)
-        command, missing = _without_missing_plugins(command, result, python, config, cwd, folder)
-        if missing:
-            result, stopped = run_without_unreadable(command, cwd, timeout, target.root, scanned, env)
+    result, stopped, missing = _execute(command, target, python, config, layout, timeout)
     plugins = tuple(_plugin_issue(plugin, error, python) for plugin, error in sorted(missing.items()))
-    run = replace(run, environment=(*layout.issues, *plugins))
+    run = replace(run, environment=(*layout.issues, *plugins), duration=result.duration)
     if stopped:
-        names = ", ".join(sorted(stopped))
-        run = replace(run, reason=f"not type-checked (mypy cannot parse them): {names}")
-    run = replace(run, duration=result.duration)
-    if result.returncode not in (0, 1):
-        reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, target.root)
-        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
-    parse = parse_json_output if use_json else parse_text_output
-    try:
-        findings = parse(result.stdout, target.root)
-    except MypyOutputError as exc:
-        return replace(run, status=ToolStatus.FAILED, reason=str(exc))
-    if result.returncode == 1 and not findings:
-        reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
-        return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
-    findings = (*stopped.values(), *findings)
+        run = replace(run, reason=f"not type-checked (mypy cannot parse them): {', '.join(sorted(stopped))}")
+    run = _outcome(run, result, supports_json(version), target.root)
+    if run.status is not ToolStatus.OK:
+        return run
+    findings = (*stopped.values(), *run.findings)
     if key:
         cache.put("mypy-results", key, {"findings": findings_to_json(findings), "plugins": missing})
     return replace(run, findings=findings)

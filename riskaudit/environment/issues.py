@@ -57,13 +57,29 @@ def _location(finding: RawFinding) -> str:
     return f"{finding.path}:{finding.line}" if finding.line else str(finding.path)
 
 
+def stub_hints(findings: Iterable[RawFinding]) -> dict[str, str]:
+    """The stub package mypy's hint names for each module (it gives the hint at the first import only)."""
+    hints: dict[str, str] = {}
+    for finding in findings:
+        match = _NO_STUBS.match(finding.message) if finding.tool == "mypy" else None
+        hint = _STUB_HINT.search(finding.message) if match else None
+        if match and hint:
+            hints.setdefault(match["module"].split(".", 1)[0], hint["package"])
+    return hints
+
+
 def import_cause(
-    finding: RawFinding, project: Collection[str], installed: Mapping[str, Package], python: str
+    finding: RawFinding,
+    project: Collection[str],
+    installed: Mapping[str, Package],
+    python: str,
+    hints: Mapping[str, str] | None = None,
 ) -> _Cause | None:
     """Why mypy could not follow an import, when the environment is why: the package, or its stubs, missing.
 
     The project's own modules never are (mypy not finding one is a layout problem or a real broken import),
-    nor are packages that are installed without type information (a genuine untyped import).
+    nor are packages that are installed without type information (a genuine untyped import). ``hints`` are
+    the stub packages mypy named for each module (see ``stub_hints``).
     """
     if finding.tool != "mypy" or finding.code not in ("import-not-found", "import-untyped", "import"):
         return None
@@ -81,8 +97,8 @@ def import_cause(
             FIX_DEPENDENCIES,
         )
     hint = _STUB_HINT.search(finding.message)
-    if _NO_STUBS.match(finding.message) and hint:
-        stubs = hint["package"]
+    stubs = hint["package"] if hint else (hints or {}).get(top, "")
+    if _NO_STUBS.match(finding.message) and stubs:
         return _Cause(
             "missing-stubs", stubs,
             f"{top} is installed, its type stubs ({stubs}) are not: mypy treats its names as Any",
@@ -169,6 +185,69 @@ def version_issue(
     )
 
 
+def _unfollowed_imports(runs: Sequence[ToolRun]) -> set[str]:
+    """Top-level names of the modules mypy could not follow."""
+    names = set()
+    for run in runs:
+        for finding in run.findings:
+            match = _NOT_FOUND.match(finding.message) or _NO_STUBS.match(finding.message)
+            if finding.tool == "mypy" and match:
+                names.add(match["module"].split(".", 1)[0])
+    return names
+
+
+def _newer_files(
+    runs: Sequence[ToolRun], index: SourceIndex, declared: DeclaredPython | None, running: Version
+) -> set[str]:
+    """Files of newer syntax, less those that mypy, parsing for the declared version, calls broken."""
+    newer = set(newer_syntax(index, declared, running))
+    mypy_run = next((run for run in runs if run.name == "mypy"), None)
+    if newer and mypy_run is not None and judges_syntax(mypy_run):
+        newer -= {f.path for f in mypy_run.findings if f.code == "syntax" and f.path is not None}
+    return newer
+
+
+class _Sorter:
+    """Puts each finding down to its cause, or keeps it."""
+
+    def __init__(
+        self,
+        index: SourceIndex,
+        project: Collection[str],
+        packages: Mapping[str, Package],
+        python: str,
+        hints: Mapping[str, str],
+        newer: set[str],
+    ) -> None:
+        self.index, self.project, self.packages, self.python, self.hints = index, project, packages, python, hints
+        self.newer = newer
+        self.assigned = frozenset().union(*(source.module_attributes for source in index.files.values()))
+        self.causes: dict[tuple[str, str], tuple[_Cause, list[RawFinding]]] = {}
+        self.blind: set[str] = set()
+
+    def keeps(self, finding: RawFinding) -> bool:
+        """Whether the finding is the code's; otherwise it is recorded under its cause."""
+        if finding.path in self.newer and (finding.tool, finding.code) in _SYNTAX_CODES:
+            self.blind.add(finding.tool)
+            return False
+        cause = import_cause(finding, self.project, self.packages, self.python, self.hints)
+        cause = cause or attribute_cause(finding, self.index, self.assigned)
+        if cause is None:
+            return True
+        self.causes.setdefault((cause.kind, cause.subject), (cause, []))[1].append(finding)
+        return False
+
+    def issues(self) -> list[EnvironmentIssue]:
+        """One issue per cause, in (kind, subject) order."""
+        return [
+            EnvironmentIssue(
+                cause.kind, cause.subject, folded[0].tool, cause.detail, cause.fix, len(folded),
+                tuple(sorted({_location(f) for f in folded})[:EXAMPLES]),
+            )
+            for cause, folded in (self.causes[key] for key in sorted(self.causes))
+        ]
+
+
 def fold(
     runs: Sequence[ToolRun],
     index: SourceIndex,
@@ -179,41 +258,16 @@ def fold(
     running: Version = (sys.version_info[0], sys.version_info[1]),
 ) -> Folded:
     """Take the findings the environment explains out of the runs and make one issue per cause."""
-    assigned = frozenset().union(*(source.module_attributes for source in index.files.values()))
-    imported = {
-        match["module"].split(".", 1)[0]
-        for run in runs for f in run.findings
-        if f.tool == "mypy" and (match := _NOT_FOUND.match(f.message) or _NO_STUBS.match(f.message))
-    }
-    packages = installed(imported) if imported else {}
-    newer = set(newer_syntax(index, declared, running))
-    mypy_run = next((run for run in runs if run.name == "mypy"), None)
-    if newer and judges_syntax(mypy_run):
-        mypy_rejects = {f.path for f in mypy_run.findings if f.code == "syntax"} if mypy_run else set()
-        newer -= {path for path in mypy_rejects if path is not None}
-    causes: dict[tuple[str, str], tuple[_Cause, list[RawFinding]]] = {}
-    blind: set[str] = set()
-    kept_runs: list[ToolRun] = []
+    imported = _unfollowed_imports(runs)
+    hints = stub_hints(f for run in runs for f in run.findings)
+    newer = _newer_files(runs, index, declared, running)
+    sorter = _Sorter(index, project, installed(imported) if imported else {}, python, hints, newer)
+    kept_runs = []
     for run in runs:
-        kept: list[RawFinding] = []
-        for finding in run.findings:
-            if finding.path in newer and (finding.tool, finding.code) in _SYNTAX_CODES:
-                blind.add(finding.tool)
-                continue
-            cause = import_cause(finding, project, packages, python) or attribute_cause(finding, index, assigned)
-            if cause is None:
-                kept.append(finding)
-                continue
-            causes.setdefault((cause.kind, cause.subject), (cause, []))[1].append(finding)
-        kept_runs.append(replace(run, findings=tuple(kept)) if len(kept) != len(run.findings) else run)
-    issues = [
-        EnvironmentIssue(
-            cause.kind, cause.subject, folded[0].tool, cause.detail, cause.fix, len(folded),
-            tuple(sorted({_location(f) for f in folded})[:EXAMPLES]),
-        )
-        for cause, folded in (causes[key] for key in sorted(causes))
-    ]
+        kept = tuple(finding for finding in run.findings if sorter.keeps(finding))
+        kept_runs.append(replace(run, findings=kept) if len(kept) != len(run.findings) else run)
+    issues = sorter.issues()
     if declared is not None and newer:
         in_process = {"radon", "riskaudit detectors"}
-        issues.insert(0, version_issue(sorted(newer), declared, running, in_process | blind))
+        issues.insert(0, version_issue(sorted(newer), declared, running, in_process | sorter.blind))
     return Folded(tuple(kept_runs), tuple(issues))

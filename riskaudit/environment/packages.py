@@ -6,7 +6,7 @@ import json
 import sys
 import tempfile
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -64,6 +64,21 @@ _known: dict[tuple[str, str], Package] = {}
 _lock = threading.Lock()
 
 
+def probe(python: str, names: Sequence[str]) -> dict[str, Package]:
+    """Ask the interpreter about the names; an answer it cannot give leaves names out (nothing is assumed)."""
+    with tempfile.TemporaryDirectory(prefix="riskaudit-probe-") as empty:
+        result = run_process([python, "-c", _PROBE, json.dumps(list(names))], cwd=Path(empty), timeout=120)
+    try:
+        answer = json.loads(result.stdout) if result.returncode == 0 else {}
+    except json.JSONDecodeError:
+        return {}
+    found: dict[str, Package] = {}
+    for name, row in answer.items() if isinstance(answer, dict) else ():
+        if name in names and isinstance(row, list) and len(row) == 2 and row[0] in STATES:
+            found[name] = Package(row[0], str(row[1]))
+    return found
+
+
 def package_states(python: str, names: Iterable[str]) -> Mapping[str, Package]:
     """What the interpreter imports under each top-level module name (``MISSING``, ``TYPED``, ``UNTYPED``).
 
@@ -73,18 +88,9 @@ def package_states(python: str, names: Iterable[str]) -> Mapping[str, Package]:
     wanted = sorted({name for name in names if name.isidentifier()})
     with _lock:
         unknown = [name for name in wanted if name not in STDLIB and (python, name) not in _known]
-    if unknown:
-        with tempfile.TemporaryDirectory(prefix="riskaudit-probe-") as empty:
-            result = run_process([python, "-c", _PROBE, json.dumps(unknown)], cwd=Path(empty), timeout=120)
-        try:
-            answer = json.loads(result.stdout) if result.returncode == 0 else {}
-        except json.JSONDecodeError:
-            answer = {}
-        with _lock:
-            for name, found in answer.items() if isinstance(answer, dict) else ():
-                if name in unknown and isinstance(found, list) and len(found) == 2 and found[0] in STATES:
-                    _known[(python, name)] = Package(found[0], str(found[1]))
+    fresh = probe(python, unknown) if unknown else {}
     with _lock:
+        _known.update({(python, name): package for name, package in fresh.items()})
         states = {name: Package(TYPED) for name in wanted if name in STDLIB}
         states.update({name: _known[(python, name)] for name in wanted if (python, name) in _known})
     return states

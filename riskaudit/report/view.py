@@ -304,12 +304,12 @@ def _verdict(result: ScanResult, by_severity: Counter[Severity]) -> tuple[str, s
 def _environment_reasons(result: ScanResult) -> list[str]:
     """The verdict's hints about the environment: files it kept from analysis, findings it explains."""
     reasons = [f"not analysed: {issue.detail}; {issue.fix}" for issue in result.environment_gaps]
-    folded = sum(issue.findings for issue in result.environment if not issue.incomplete)
     lacking = [issue for issue in result.environment if issue.fix == FIX_DEPENDENCIES or issue.kind == "missing-stubs"]
     if lacking:
+        folded = sum(issue.findings for issue in lacking)
         reasons.append(
             f"the environment lacks {len(lacking)} package(s), stub(s) or plugin(s) the project uses"
-            f" ({folded} tool finding(s) explained by the environment, see Environment): "
+            f" ({folded} tool finding(s) they explain are not reported, see Environment): "
             "install the project's dependencies in the interpreter you pass with --python"
         )
     return reasons

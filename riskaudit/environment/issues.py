@@ -14,7 +14,6 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import libcst as cst
-from libcst._parser.types.config import KNOWN_PYTHON_VERSION_STRINGS
 
 from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.environment.packages import MISSING, Package
@@ -130,6 +129,16 @@ def attribute_cause(finding: RawFinding, index: SourceIndex, assigned: Collectio
     )
 
 
+def parser_config(version: Version) -> cst.PartialParserConfig:
+    """The libcst parser configuration for a Python version (or the newest below it that libcst knows)."""
+    for minor in range(version[1], -1, -1):
+        try:
+            return cst.PartialParserConfig(python_version=f"{version[0]}.{minor}")
+        except ValueError:
+            continue
+    return cst.PartialParserConfig()
+
+
 def newer_syntax(index: SourceIndex, declared: DeclaredPython | None, running: Version) -> tuple[str, ...]:
     """Files this interpreter cannot parse that are Python of the project's declared, newer version.
 
@@ -138,10 +147,7 @@ def newer_syntax(index: SourceIndex, declared: DeclaredPython | None, running: V
     """
     if declared is None or declared.version <= running:
         return ()
-    grammar = version_text(declared.version)
-    if grammar not in KNOWN_PYTHON_VERSION_STRINGS:
-        grammar = KNOWN_PYTHON_VERSION_STRINGS[-1]
-    config = cst.PartialParserConfig(python_version=grammar)
+    config = parser_config(declared.version)
     found = []
     for path, source in sorted(index.files.items()):
         if not source.parse_error.startswith("does not parse"):

@@ -160,6 +160,8 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
         err.print(table)
     if result.incomplete:
         err.print("[bold red]INCOMPLETE:[/] a tool failed; this analysis cannot pass the gate.")
+    for issue in result.environment_gaps:
+        err.print(f"[bold red]INCOMPLETE:[/] {escape(issue.detail)}; {escape(issue.fix)}.", highlight=False)
     err.print(f"Report: {where}", highlight=False)
 
 
@@ -283,7 +285,7 @@ def scan(
     result = _incremental(result, changes, entries, baseline, write_baseline)
     where = _emit(result, fmt, output)
     _summary(result, where)
-    if write_baseline is not None and result.incomplete:
+    if write_baseline is not None and result.is_incomplete:
         raise _fail(f"{write_baseline}: baseline not written: the analysis is incomplete (a tool failed)")
     raise typer.Exit(exit_code(result))
 
@@ -298,7 +300,7 @@ def _incremental(
     """Apply --diff, write --write-baseline (only for a complete run) and compare with --baseline."""
     if changes is not None:
         result = apply_diff(result, changes)
-    if write_baseline is None or result.incomplete:
+    if write_baseline is None or result.is_incomplete:
         if entries is not None and baseline is not None:
             result = apply_baseline(result, entries, str(baseline))
         return result

@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from riskaudit.environment.python import DeclaredPython, declared_python
 from riskaudit.errors import TargetError
 from riskaudit.roles import is_test_path
 
@@ -67,6 +68,8 @@ class Target:
     """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names."""
     untrusted: bool = False
     """``--untrusted``: nothing from the target may run (its configs, plugins, tests, interpreter)."""
+    declared_python: DeclaredPython | None = None
+    """The lowest Python version the project's packaging metadata admits, or None when it declares none."""
 
     @property
     def source_paths(self) -> tuple[str, ...]:
@@ -182,5 +185,5 @@ def load_target(path: Path, python: str | None, untrusted: bool = False, exclude
         files = kept
     return Target(
         root=root, files=files, nested_projects=nested, python=interpreter, python_origin=origin,
-        not_analysed=skipped, untrusted=untrusted,
+        not_analysed=skipped, untrusted=untrusted, declared_python=declared_python(root),
     )

@@ -28,8 +28,8 @@ def gated(result: ScanResult) -> tuple[Finding, ...]:
 
 
 def exit_code(result: ScanResult) -> int:
-    """2 when any tool failed (an incomplete analysis never passes), 1 on blocking findings, else 0."""
-    if result.incomplete:
+    """2 when the analysis is incomplete (a tool failed, files left unanalysed), 1 on blocking findings, else 0."""
+    if result.is_incomplete:
         return EXIT_INCOMPLETE
     if blocking(gated(result), result.meta.fail_on):
         return EXIT_FINDINGS

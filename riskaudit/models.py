@@ -66,6 +66,7 @@ ENVIRONMENT_KINDS = (
     "shadowed-package",
     "python-version",
     "interpreter",
+    "runtime-attribute",
 )
 """What an environment issue is about: the target's environment, not its code, limited the analysis."""
 
@@ -91,6 +92,10 @@ class EnvironmentIssue:
     """Tool findings folded into this issue (not reported one by one)."""
     examples: tuple[str, ...] = ()
     """A few ``path:line`` locations where it showed."""
+    files: tuple[str, ...] = ()
+    """Files the analysis left out because of it (target-relative POSIX paths)."""
+    incomplete: bool = False
+    """Whether it leaves the analysis incomplete: the verdict is INCOMPLETE and the gate exits 2."""
 
 
 @dataclass(frozen=True)

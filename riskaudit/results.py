@@ -146,6 +146,16 @@ class ScanResult:
         """Runs that failed: the analysis did not complete."""
         return tuple(run for run in self.runs if run.status is ToolStatus.FAILED)
 
+    @property
+    def environment_gaps(self) -> tuple[EnvironmentIssue, ...]:
+        """Environment issues that kept part of the code from being analysed (files of a newer Python)."""
+        return tuple(issue for issue in self.environment if issue.incomplete)
+
+    @property
+    def is_incomplete(self) -> bool:
+        """Whether a tool failed or the environment kept files from being analysed: the gate exits 2."""
+        return bool(self.incomplete or self.environment_gaps)
+
     def run(self, name: str) -> ToolRun | None:
         """The run of one collector, if it took part."""
         return next((run for run in self.runs if run.name == name), None)

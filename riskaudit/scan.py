@@ -7,10 +7,10 @@ import os
 import shutil
 import tempfile
 from fnmatch import fnmatch
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from concurrent.futures import Future, ThreadPoolExecutor
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Protocol
 
 from riskaudit import __version__
@@ -26,10 +26,12 @@ from riskaudit.collectors.process import run_process
 from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import run_detectors
+from riskaudit.environment.issues import fold
+from riskaudit.environment.packages import package_states
 from riskaudit.workers import worker_count, worker_pool
 from riskaudit.discovery import Target, load_target
 from riskaudit.errors import TargetError, UsageError
-from riskaudit.mapping import Mapped, map_findings, rules_used
+from riskaudit.mapping import Mapped, map_findings, project_modules, rules_used
 from riskaudit.exposure import MOCKED_LAYERS, crap_findings, error_path_findings, function_coverage, layer_coverage
 from riskaudit.layers import Layer, LayerMap, assign_layers, content_kinds
 from riskaudit.models import CoverageData, Finding, ToolRun, ToolStatus
@@ -184,13 +186,18 @@ def scan_target(
     mocked = any(f.code == NO_REAL_DATABASE_TEST for f in detectors_run.findings)
     untested = mocked_files(coverage, layers) if mocked else frozenset()
     ordered = reproducible_runs(tuple(runs[name] for name in TOOL_ORDER if name in runs))
+    # findings the environment explains (missing packages, newer syntax) become environment issues
+    folded = fold(
+        ordered, index, target.declared_python, project_names(index.files),
+        lambda names: package_states(target.python, names), target.python,
+    )
     kept = select_rules(catalogue.rules, options.select, options.ignore)
-    mapped = map_findings(ordered, catalogue, index, functions, coverage, layers, kept, measured, untested)
+    mapped = map_findings(folded.runs, catalogue, index, functions, coverage, layers, kept, measured, untested)
     # tools that pick their own files (mypy with `files` in its config) may still report excluded ones
     excluded = tuple((glob, ("RA",)) for glob in options.exclude)
     mapped = ignore_per_file(mapped, (*options.per_file_ignores, *excluded))
     mapped, suppressed = suppress(
-        mapped, index, catalogue, ordered, kept,
+        mapped, index, catalogue, folded.runs, kept,
         lambda run: map_findings(
             (run,), catalogue, index, functions, coverage, layers, kept, measured, untested
         ),
@@ -216,7 +223,7 @@ def scan_target(
         unmapped=mapped.unmapped,
         deselected=mapped.deselected,
         suppressed=suppressed,
-        environment=tuple(issue for run in ordered for issue in run.environment),
+        environment=(*(issue for run in ordered for issue in run.environment), *folded.issues),
     )
 
 
@@ -255,6 +262,26 @@ def _coverage_stage(
         data = replace(data, source="--run-tests")
         run = replace(run, executable="--run-tests")
     return test_run, run, data
+
+
+def project_names(paths: Iterable[str]) -> frozenset[str]:
+    """Every top-level name a module of the project can be imported by.
+
+    The modules and packages in the root and in every folder that is not itself part of a package (a
+    folder on ``sys.path`` for a test, a script, a ``src/`` layout). An import mypy cannot find under
+    such a name is never put down to the environment.
+    """
+    files = set(paths)
+    names = set(project_modules(files))
+    for path in files:
+        parts = PurePosixPath(path).with_suffix("").parts
+        for depth in range(len(parts)):
+            folder = "/".join(parts[:depth])
+            if depth and f"{folder}/__init__.py" in files:
+                continue
+            if parts[depth] != "__init__":
+                names.add(parts[depth])
+    return frozenset(names)
 
 
 def ignore_per_file(mapped: Mapped, ignores: Sequence[tuple[str, Sequence[str]]]) -> Mapped:

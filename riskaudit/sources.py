@@ -107,6 +107,9 @@ class SourceFile:
     for ``from fastapi import Depends``, ``("sa", "sqlalchemy")`` for ``import sqlalchemy as sa``."""
     default_calls: tuple[DefaultCall, ...] = ()
     """Calls in parameter defaults, with their callees resolved through the imports."""
+    module_attributes: frozenset[str] = frozenset()
+    """``module.attr`` for each attribute the file sets on an imported module at run time
+    (``pytest.x = ...``, ``setattr(pytest, "x", ...)`` after ``import pytest``)."""
 
     def qualified(self, dotted: str) -> str:
         """A dotted name used in this file, qualified through its imports (``Q.x`` -> ``fastapi.Query.x``)."""
@@ -229,6 +232,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         private_names=frozenset(collector.private_names),
         imports=tuple(collector.imports),
         default_calls=tuple(collector.default_calls),
+        module_attributes=collector.module_attributes(),
     )
 
 
@@ -283,14 +287,24 @@ class _TreeFacts(ast.NodeVisitor):
         self.imports: list[tuple[str, str]] = []
         self.default_calls: list[DefaultCall] = []
         self._defaults: list[tuple[int, int, str, str]] = []
+        self._modules: dict[str, str] = {}
+        self._set_on_names: set[tuple[str, str]] = set()
         self._stack: list[tuple[str, str]] = []
+
+    def module_attributes(self) -> frozenset[str]:
+        """``module.attr`` for the attributes set on names that an ``import`` statement bound."""
+        return frozenset(
+            f"{self._modules[name]}.{attr}" for name, attr in self._set_on_names if name in self._modules
+        )
 
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
+                self._modules[alias.asname] = alias.name
                 self.imports.append((alias.asname, alias.name))
             else:  # ``import a.b`` binds ``a``
                 head = alias.name.partition(".")[0]
+                self._modules[head] = head
                 self.imports.append((head, head))
 
     def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
@@ -396,6 +410,8 @@ class _TreeFacts(ast.NodeVisitor):
             self._assigned(target.value)
         elif isinstance(target, ast.Attribute):
             self._define(target.attr)
+            if isinstance(target.value, ast.Name):
+                self._set_on_names.add((target.value.id, target.attr))
         elif isinstance(target, ast.Subscript):
             self._define(_dict_key(target))
         elif isinstance(target, ast.Name) and (not self._stack or self._stack[-1][1] == "class"):
@@ -406,6 +422,8 @@ class _TreeFacts(ast.NodeVisitor):
             name = node.args[1]
             if isinstance(name, ast.Constant) and isinstance(name.value, str):
                 self._define(name.value)
+                if isinstance(node.args[0], ast.Name):
+                    self._set_on_names.add((node.args[0].id, name.value))
         if _last_name(node.func) in SQL_EXPRESSION_CALLS:
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 self.sql_regions.append((arg.lineno, arg.end_lineno or arg.lineno))

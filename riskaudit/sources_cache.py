@@ -69,6 +69,7 @@ def facts_to_json(source: SourceFile) -> dict[str, object]:
         "private_names": sorted(source.private_names),
         "imports": [list(pair) for pair in source.imports],
         "default_calls": [[c.line, c.column, c.callee, c.outer] for c in source.default_calls],
+        "module_attributes": sorted(source.module_attributes),
     }
 
 
@@ -104,6 +105,7 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         private_names=frozenset(_names(value.get("private_names"))),
         imports=tuple((local, target) for local, target in _rows(value, "imports", (str, str))),
         default_calls=tuple(DefaultCall(*row) for row in _rows(value, "default_calls", (int, int, str, str))),
+        module_attributes=frozenset(_names(value.get("module_attributes"))),
     )
 
 

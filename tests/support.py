@@ -12,6 +12,13 @@ from pathlib import Path
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
+BROKEN_SOURCE = '''"""A real syntax error, whatever the Python version."""
+
+
+def broken(:  # defect: syntax-error
+    return 1
+'''
+"""A module no Python parses; tests write it into fixture copies (the fixtures hold only code that parses)."""
 _IGNORED = shutil.ignore_patterns("__pycache__", ".mypy_cache", ".pytest_cache", ".coverage", "coverage.*")
 
 

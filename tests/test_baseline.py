@@ -98,7 +98,7 @@ def test_incomplete_run_never_writes_the_baseline(tmp_path: Path) -> None:
     (project / SESSION).write_text((project / SESSION).read_text(encoding="utf-8") + "\n\nx: int = 'a'\n")
     pyproject = project / "pyproject.toml"
     pyproject.write_text(
-        pyproject.read_text(encoding="utf-8").replace("[tool.mypy]\n", '[tool.mypy]\nplugins = ["no_such_plugin"]\n'),
+        pyproject.read_text(encoding="utf-8").replace('files = ["app", "tests"]', 'files = ["app", "no_such_file.py"]'),
         encoding="utf-8",
     )
     code, data, stderr = _scan(project, "--write-baseline", str(baseline))

@@ -48,17 +48,30 @@ def test_clean_fixture_exits_0(cleanapp: Path, tmp_path: Path) -> None:
 def test_broken_mypy_config_is_incomplete_and_exits_2(tmp_path: Path) -> None:
     project = copy_fixture("cleanapp", tmp_path)
     config = project / "pyproject.toml"
-    config.write_text(
-        config.read_text().replace("[tool.mypy]", '[tool.mypy]\nplugins = ["no_such_plugin_for_riskaudit"]', 1)
-    )
+    config.write_text(config.read_text().replace('"tests"]', '"tests", "no_such_module_for_riskaudit.py"]', 1))
     report = tmp_path / "report.md"
     result = run_cli("scan", str(project), "--output", str(report))
     assert result.returncode == 2
     text = report.read_text()
     assert "**Verdict: INCOMPLETE.**" in text
-    assert "**mypy**" in text and "no\\_such\\_plugin\\_for\\_riskaudit" in text
+    assert "**mypy**" in text and "no\\_such\\_module\\_for\\_riskaudit.py" in text
     assert "| mypy | FAILED |" in text
     assert "INCOMPLETE" in result.stderr
+
+
+def test_a_plugin_the_environment_lacks_is_left_out_and_reported(tmp_path: Path) -> None:
+    project = copy_fixture("cleanapp", tmp_path)
+    config = project / "pyproject.toml"
+    config.write_text(
+        config.read_text().replace("[tool.mypy]", '[tool.mypy]\nplugins = ["no_such_plugin_for_riskaudit"]', 1)
+    )
+    report = tmp_path / "report.md"
+    result = run_cli("scan", str(project), "--output", str(report))
+    assert result.returncode == 0, result.stderr
+    text = report.read_text()
+    assert "| mypy | OK |" in text
+    section = text.split("## Environment", 1)[1].split("\n## ", 1)[0]
+    assert "**missing-plugin** `no_such_plugin_for_riskaudit`" in section
 
 
 def test_fail_on_thresholds(asyncapp: Path, tmp_path: Path) -> None:

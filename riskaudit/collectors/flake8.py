@@ -11,8 +11,9 @@ from riskaudit.collectors.paths import relative_posix
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest
 from riskaudit.collectors import isolation
 from riskaudit.collectors.cached import cached_tool_version, per_file
-from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
+from riskaudit.collectors.process import display_command, run_process, tail
 from riskaudit.discovery import Target
+from riskaudit.environment.python import tool_interpreter
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
 SEPARATOR = "\x1f"
@@ -83,7 +84,8 @@ def isolate_crash(
 
 def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     """Run flake8 on the target's files (changed ones only, with a cache) and return its findings."""
-    python, origin = pick_interpreter(target.python, "flake8")
+    needed = target.declared_python.version if target.declared_python else None
+    python, origin = tool_interpreter(target.python, "flake8", target.root, needed, search=not target.untrusted)
     executable = f"{python} -m flake8 ({origin})"
     cwd = isolation.work_dir() if target.untrusted else target.root
     version, problem = cached_tool_version(python, "flake8", cwd, cache)

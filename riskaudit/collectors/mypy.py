@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import json
 import re
-import tomllib
-from collections.abc import Iterable
+import tempfile
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
@@ -16,9 +15,13 @@ from riskaudit.collectors.paths import relative_posix
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json
 from riskaudit.collectors import isolation
 from riskaudit.collectors.cached import cached_tool_version, environment_stamp
-from riskaudit.collectors.process import ProcessResult, display_command, pick_interpreter, run_process, tail
+from riskaudit.collectors.mypy_config import CONFIG_FILES, MypyConfig, find_config, without_plugins
+from riskaudit.collectors.mypy_layout import MypyLayout, plan_layout, write_stubs
+from riskaudit.collectors.process import ProcessResult, display_command, run_process, tail
 from riskaudit.discovery import Target
-from riskaudit.models import RawFinding, ToolRun, ToolStatus
+from riskaudit.environment import FIX_DEPENDENCIES
+from riskaudit.environment.python import interpreter_version, tool_interpreter, version_text
+from riskaudit.models import EnvironmentIssue, RawFinding, ToolRun, ToolStatus
 
 _TEXT_LINE = re.compile(
     r"^(?P<path>.+?):(?P<line>\d+):(?:(?P<col>\d+):)? (?P<severity>error|warning|note): "
@@ -139,13 +142,13 @@ def too_deep(root: Path, paths: Iterable[str]) -> dict[str, RawFinding]:
 
 
 def run_without_unreadable(
-    command: list[str], cwd: Path, timeout: float, root: Path, files: set[str]
+    command: list[str], cwd: Path, timeout: float, root: Path, files: set[str], env: Mapping[str, str] | None = None
 ) -> tuple[ProcessResult, dict[str, RawFinding]]:
     """Run mypy, again without the files that stop it (blocking errors, crashes on too deep code).
 
     Returns the last run and a finding per file left out.
     """
-    result = run_process(command, cwd=cwd, timeout=timeout)
+    result = run_process(command, cwd=cwd, timeout=timeout, env=env)
     stopped: dict[str, RawFinding] = {}
     while "--" in command and result.returncode is not None and (result.returncode == 2 or result.returncode < 0):
         cut = command.index("--") + 1
@@ -160,7 +163,7 @@ def run_without_unreadable(
         if not rest:
             return ProcessResult(0, "", "", result.duration), stopped
         command = command[:cut] + rest
-        result = run_process(command, cwd=cwd, timeout=timeout)
+        result = run_process(command, cwd=cwd, timeout=timeout, env=env)
     return result, stopped
 
 
@@ -172,50 +175,19 @@ def supports_json(version: str) -> bool:
     return (int(match[1]), int(match[2])) >= (1, 11)
 
 
-def _pyproject_mypy(path: Path) -> dict[str, object] | None:
-    """The ``[tool.mypy]`` table of a pyproject.toml, or None when it has none or cannot be read."""
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
-        return None
-    tool = data.get("tool")
-    section = tool.get("mypy") if isinstance(tool, dict) else None
-    return section if isinstance(section, dict) else None
-
-
-def _ini_mypy(path: Path, always: bool) -> configparser.ConfigParser | None:
-    """The parsed ini file when mypy would use it (``always``, or it has a ``[mypy]`` section)."""
-    parser = configparser.ConfigParser(interpolation=None)
-    try:
-        parser.read(path, encoding="utf-8")
-    except (configparser.Error, UnicodeDecodeError):
-        return parser if always else None
-    return parser if always or parser.has_section("mypy") else None
-
-
 def config_declares_files(root: Path) -> bool:
-    """Whether the mypy config in effect names its own ``files`` (then mypy is run without paths).
+    """Whether the mypy config in effect names what to check (``files``, ``packages``, ``modules``).
 
-    Follows mypy's own search order: ``mypy.ini`` and ``.mypy.ini`` (used even without a ``[mypy]``
-    section), then ``pyproject.toml`` with ``[tool.mypy]``, then ``setup.cfg`` with ``[mypy]``.
+    Then mypy is run without paths. Follows mypy's own search order (see ``mypy_config.find_config``).
     """
-    for name in ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg"):
-        path = root / name
-        if not path.is_file():
-            continue
-        if name == "pyproject.toml":
-            section = _pyproject_mypy(path)
-            if section is not None:
-                return "files" in section
-            continue
-        parser = _ini_mypy(path, always=name != "setup.cfg")
-        if parser is not None:
-            return parser.has_option("mypy", "files") if parser.has_section("mypy") else False
-    return False
+    config = find_config(root)
+    return config is not None and config.selects_files
 
 
-def build_command(python: str, target: Target, use_json: bool, files: Iterable[str]) -> list[str]:
-    """The mypy command line for this target."""
+def build_command(
+    python: str, target: Target, use_json: bool, files: Iterable[str], extra: Iterable[str] = ()
+) -> list[str]:
+    """The mypy command line for this target, with ``extra`` options before the files."""
     if target.untrusted:  # riskaudit's own config: none of the target's plugins or python_executable
         command = [python, "-m", "mypy", "--config-file", str(isolation.mypy_config()), "--no-error-summary"]
     else:
@@ -224,6 +196,7 @@ def build_command(python: str, target: Target, use_json: bool, files: Iterable[s
         command += ["--output", "json"]
     else:
         command += ["--show-column-numbers", "--show-error-codes", "--no-pretty", "--hide-error-context"]
+    command += extra
     if target.untrusted or not config_declares_files(target.root):
         command += ["--", *files]
     return command
@@ -243,12 +216,27 @@ def _explain_failure(stdout: str, stderr: str, use_json: bool, root: Path) -> st
 
 CACHED_NOTE = ", unchanged since the cached run"
 """Appended to the executable when the whole result came from the cache."""
-CONFIG_FILES = ("mypy.ini", ".mypy.ini", "pyproject.toml", "setup.cfg")
-"""Where mypy reads its configuration."""
+_PLUGIN_ERROR = re.compile(r"Error importing plugin|Can't find plugin")
+"""How mypy says it cannot load a plugin (in text, or JSON-escaped in its JSON output)."""
+_PLUGIN_PROBE = r"""
+import importlib, json, os, sys
+failed = {}
+for plugin, module, path in json.loads(sys.argv[1]):
+    if path:
+        if not os.path.isfile(path):
+            failed[plugin] = "no such file"
+        continue
+    try:
+        importlib.import_module(module)
+    except Exception as exc:
+        failed[plugin] = f"{type(exc).__name__}: {exc}"
+print(json.dumps(failed))
+"""
+"""Imports each plugin as mypy would, in the interpreter that runs mypy; prints the ones that fail."""
 
 
-def result_key(target: Target, python: str, version: str) -> str | None:
-    """Cache key of a whole mypy run: version, config, every file's content and the target environment.
+def result_key(target: Target, python: str, version: str, command: Iterable[str]) -> str | None:
+    """Cache key of a whole mypy run: version, command, config, every file's content and the target environment.
 
     None when the target environment cannot be fingerprinted (then mypy always runs).
     """
@@ -256,52 +244,180 @@ def result_key(target: Target, python: str, version: str) -> str | None:
     if stamp is None:
         return None
     files = [part for f in target.files for part in (f.path, file_digest(target.root / f.path))]
-    return digest("mypy", version, python, target.python, stamp, config_digest(target.root, CONFIG_FILES), *files)
+    config = config_digest(target.root, CONFIG_FILES)
+    return digest("mypy", version, python, target.python, stamp, config, *command, "--", *files)
+
+
+def missing_plugins(python: str, config: MypyConfig, cwd: Path) -> dict[str, str]:
+    """The config's plugins the interpreter running mypy cannot load, each with the error."""
+    folder = config.path.parent
+    entries = []
+    for plugin in config.plugins:
+        name = plugin.rsplit(":", 1)[0] if ":" in Path(plugin).name else plugin
+        path = str(folder / name) if name.endswith(".py") else ""
+        entries.append([plugin, name, path])
+    probe = run_process([python, "-c", _PLUGIN_PROBE, json.dumps(entries)], cwd=cwd, timeout=120)
+    try:
+        found = json.loads(probe.stdout) if probe.returncode == 0 else {}
+    except json.JSONDecodeError:
+        found = {}
+    return {str(k): str(v) for k, v in found.items()} if isinstance(found, dict) else {}
+
+
+def _plugin_issue(plugin: str, error: str, python: str) -> EnvironmentIssue:
+    """The report's line about a plugin mypy could not load."""
+    return EnvironmentIssue(
+        "missing-plugin",
+        plugin,
+        "mypy",
+        f"{python} cannot import the mypy plugin {plugin} ({error}); mypy ran with the project's config "
+        "without it, so what the plugin adds to type checking is missing",
+        FIX_DEPENDENCIES,
+    )
+
+
+def _version_options(config: MypyConfig | None, target: Target, python: str) -> list[str]:
+    """``--python-version`` for a project that needs a newer Python than the one running mypy.
+
+    mypy checks for its own interpreter's version unless the config says otherwise; code written for the
+    project's declared minimum (stdlib names such as ``itertools.batched``, its syntax) needs that version.
+    """
+    declared = target.declared_python
+    if declared is None or (config is not None and config.python_version is not None and not target.untrusted):
+        return []
+    running = interpreter_version(python)
+    if running is not None and running >= declared.version:
+        return []
+    return ["--python-version", version_text(declared.version)]
+
+
+def _environment(layout: MypyLayout, stub_folder: str) -> dict[str, str] | None:
+    """The environment mypy runs in: ``MYPYPATH`` with the layout's folders first."""
+    value = layout.mypypath(stub_folder)
+    if not value:
+        return None
+    inherited = os.environ.get("MYPYPATH")
+    return {**os.environ, "MYPYPATH": f"{value}:{inherited}" if inherited else value}
+
+
+def _without_missing_plugins(
+    command: list[str], result: ProcessResult, python: str, config: MypyConfig | None, cwd: Path, folder: Path
+) -> tuple[list[str], dict[str, str]]:
+    """After mypy failed loading a plugin: the command with a config copy minus the plugins it cannot import.
+
+    Returns the command and those plugins with their errors (the command unchanged when there are none).
+    """
+    if config is None or result.returncode != 2 or not _PLUGIN_ERROR.search(f"{result.stdout}\n{result.stderr}"):
+        return command, {}
+    missing = missing_plugins(python, config, cwd)
+    if not missing:
+        return command, {}
+    copy = without_plugins(config, missing, folder / "config")
+    return [*command[:3], "--config-file", str(copy), *command[3:]], missing
+
+
+def _command(
+    target: Target, python: str, version: str, files: list[str], config: MypyConfig | None, layout: MypyLayout,
+    cache: Cache,
+) -> list[str]:
+    """The full mypy command: the target's options, its Python version and layout, the incremental cache."""
+    extra = [*_version_options(config, target, python), *layout.arguments]
+    command = build_command(python, target, supports_json(version), files, extra)
+    incremental = cache.subfolder("mypy") if "MYPY_CACHE_DIR" not in os.environ else None
+    if incremental is not None:
+        command[3:3] = ["--cache-dir", str(incremental)]
+    return command
+
+
+def _execute(
+    command: list[str], target: Target, python: str, config: MypyConfig | None, layout: MypyLayout, timeout: float
+) -> tuple[ProcessResult, dict[str, RawFinding], dict[str, str]]:
+    """Run mypy with the layout's stubs and ``MYPYPATH``, again without plugins it cannot load.
+
+    Returns the last run, the files left out (see ``run_without_unreadable``) and the plugins dropped.
+    """
+    cwd = isolation.work_dir() if target.untrusted else target.root
+    scanned = set(target.source_paths)
+    with tempfile.TemporaryDirectory(prefix="riskaudit-mypy-") as temp:
+        folder = Path(temp)
+        write_stubs(folder / "stubs", layout.stubs)
+        env = _environment(layout, str(folder / "stubs"))
+        result, stopped = run_without_unreadable(command, cwd, timeout, target.root, scanned, env)
+        command, missing = _without_missing_plugins(command, result, python, config, cwd, folder)
+        if missing:
+            result, stopped = run_without_unreadable(command, cwd, timeout, target.root, scanned, env)
+    return result, stopped, missing
+
+
+def _outcome(run: ToolRun, result: ProcessResult, use_json: bool, root: Path) -> ToolRun:
+    """The run with mypy's findings, or FAILED with why mypy's exit or output cannot be trusted."""
+    if result.returncode not in (0, 1):
+        reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, root)
+        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
+    parse = parse_json_output if use_json else parse_text_output
+    try:
+        findings = parse(result.stdout, root)
+    except MypyOutputError as exc:
+        return replace(run, status=ToolStatus.FAILED, reason=str(exc))
+    if result.returncode == 1 and not findings:
+        reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
+        return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
+    return replace(run, findings=findings)
 
 
 def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     """Run mypy on the target and return its findings, or why it could not run.
 
+    mypy gets the project's module layout (see ``mypy_layout``) and, for a project that needs a newer
+    Python than the one running mypy, that version. A plugin of the project's config that cannot be
+    imported is dropped from a copy of the config, and mypy runs again; the run says so.
+
     With a cache, an unchanged tree reuses the last result, and mypy's own incremental cache lives
     in ``.riskaudit_cache/mypy`` (unless ``MYPY_CACHE_DIR`` says otherwise).
     """
-    python, origin = pick_interpreter(target.python, "mypy")
+    needed = target.declared_python.version if target.declared_python else None
+    python, origin = tool_interpreter(target.python, "mypy", target.root, needed, search=not target.untrusted)
     executable = f"{python} -m mypy ({origin})"
     cwd = isolation.work_dir() if target.untrusted else target.root
     version, problem = cached_tool_version(python, "mypy", cwd, cache)
     if problem:
         return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [str(target.root / f.path) if target.untrusted else f.path for f in target.files]
-    if not files and not config_declares_files(target.root):
+    config = None if target.untrusted else find_config(target.root)
+    if not files and not (config is not None and config.selects_files):
         return ToolRun("mypy", ToolStatus.SKIPPED, version, executable, reason="no Python files")
-    use_json = supports_json(version)
-    command = build_command(python, target, use_json, files)
-    incremental = cache.subfolder("mypy") if "MYPY_CACHE_DIR" not in os.environ else None
-    if incremental is not None:
-        command[3:3] = ["--cache-dir", str(incremental)]
-    shown = display_command(command, files)
+    layout = plan_layout(target.root, target.source_paths, config, target.python)
+    command = _command(target, python, version, files, config, layout, cache)
+    shown_path = layout.shown(target.root)
+    shown = ((shown_path,) if shown_path else ()) + display_command(command, files)
     run = ToolRun("mypy", ToolStatus.OK, version=version, executable=executable, command=shown)
-    key = result_key(target, python, version)
-    known = findings_from_json(cache.get("mypy-results", key)) if key else None
+    key = result_key(target, python, version, shown)
+    known = _from_cache(cache.get("mypy-results", key), python) if key else None
     if known is not None:
-        return replace(run, findings=known, executable=f"{executable}{CACHED_NOTE}")
-    result, stopped = run_without_unreadable(command, cwd, timeout, target.root, set(target.source_paths))
+        findings, dropped = known
+        issues = (*layout.issues, *dropped)
+        return replace(run, findings=findings, executable=f"{executable}{CACHED_NOTE}", environment=issues)
+    result, stopped, missing = _execute(command, target, python, config, layout, timeout)
+    plugins = tuple(_plugin_issue(plugin, error, python) for plugin, error in sorted(missing.items()))
+    run = replace(run, environment=(*layout.issues, *plugins), duration=result.duration)
     if stopped:
-        names = ", ".join(sorted(stopped))
-        run = replace(run, reason=f"not type-checked (mypy cannot parse them): {names}")
-    run = replace(run, duration=result.duration)
-    if result.returncode not in (0, 1):
-        reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, target.root)
-        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
-    parse = parse_json_output if use_json else parse_text_output
-    try:
-        findings = parse(result.stdout, target.root)
-    except MypyOutputError as exc:
-        return replace(run, status=ToolStatus.FAILED, reason=str(exc))
-    if result.returncode == 1 and not findings:
-        reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
-        return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
-    findings = (*stopped.values(), *findings)
+        run = replace(run, reason=f"not type-checked (mypy cannot parse them): {', '.join(sorted(stopped))}")
+    run = _outcome(run, result, supports_json(version), target.root)
+    if run.status is not ToolStatus.OK:
+        return run
+    findings = (*stopped.values(), *run.findings)
     if key:
-        cache.put("mypy-results", key, findings_to_json(findings))
+        cache.put("mypy-results", key, {"findings": findings_to_json(findings), "plugins": missing})
     return replace(run, findings=findings)
+
+
+def _from_cache(value: object, python: str) -> tuple[tuple[RawFinding, ...], tuple[EnvironmentIssue, ...]] | None:
+    """A cached run's findings and the plugin issues it had, or None when the entry is not such a run."""
+    if not isinstance(value, dict):
+        return None
+    findings = findings_from_json(value.get("findings"))
+    plugins = value.get("plugins")
+    if findings is None or not isinstance(plugins, dict):
+        return None
+    issues = tuple(_plugin_issue(str(plugin), str(error), python) for plugin, error in sorted(plugins.items()))
+    return findings, issues

@@ -133,7 +133,7 @@ def _invocation(result: ScanResult) -> dict[str, object]:
         if run.status is not ToolStatus.OK
     ]
     invocation: dict[str, object] = {
-        "executionSuccessful": not result.incomplete,
+        "executionSuccessful": not result.is_incomplete,
         "endTimeUtc": result.meta.date,
     }
     if notifications:

@@ -7,9 +7,19 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.gate import blocking, gated
 from riskaudit.layers import LayerMap
-from riskaudit.models import FileCoverage, Finding, FunctionCoverage, RuleDoc, Severity, ToolRun, ToolStatus
+from riskaudit.models import (
+    EnvironmentIssue,
+    FileCoverage,
+    Finding,
+    FunctionCoverage,
+    RuleDoc,
+    Severity,
+    ToolRun,
+    ToolStatus,
+)
 from riskaudit.ranking import FORMULA
 from riskaudit.roles import EXAMPLE, SOURCE, TEST
 from riskaudit.results import ScanResult
@@ -26,6 +36,8 @@ COVERAGE_ROWS_LIMIT = 40
 """Most files in the report's coverage table (critical layers and the worst covered first)."""
 COMPLEX_LIMIT = 15
 """Most functions in the report's complexity table (the most complex first)."""
+ENVIRONMENT_LIMIT = 15
+"""Most environment issues listed in the report."""
 RUNTIME_ITEMS_LIMIT = 30
 """Most mypy runtime-risk items shown in full (with excerpt); the rest are listed."""
 SUMMARY_LIMIT = 15
@@ -225,6 +237,12 @@ class ReportView:
     """Most files listed in the coverage table."""
     complex_limit: int = COMPLEX_LIMIT
     """Most functions listed in the complexity table."""
+    environment_shown: tuple[EnvironmentIssue, ...] = ()
+    """The environment issues listed: those that leave the analysis incomplete first, then by findings."""
+    environment_more: int = 0
+    """Environment issues beyond the listed ones (all are in the JSON)."""
+    environment_findings: int = 0
+    """Tool findings the environment issues explain (not reported as findings)."""
 
 
 def result_layers(result: ScanResult) -> LayerMap:
@@ -367,9 +385,11 @@ def _verdict(result: ScanResult, by_severity: Counter[Severity]) -> tuple[str, s
     coverage = result.run("coverage")
     if coverage is not None and coverage.status is ToolStatus.SKIPPED:
         reasons.append("test coverage was not measured: the tests' reach is unknown")
-    if result.incomplete:
-        names = ", ".join(run.name for run in result.incomplete)
-        headline = f"The analysis is INCOMPLETE ({names} failed): this report cannot clear the code."
+    reasons.extend(_environment_reasons(result))
+    if result.is_incomplete:
+        causes = [f"{run.name} failed" for run in result.incomplete]
+        causes += [f"{len(issue.files)} file(s) not analysed" for issue in result.environment_gaps]
+        headline = f"The analysis is INCOMPLETE ({'; '.join(causes)}): this report cannot clear the code."
         return "INCOMPLETE", headline, tuple(reasons)
     if by_severity[Severity.CRITICAL]:
         count = by_severity[Severity.CRITICAL]
@@ -380,6 +400,20 @@ def _verdict(result: ScanResult, by_severity: Counter[Severity]) -> tuple[str, s
         headline = f"Ready with reservations: no critical findings, but {count} high-risk finding(s)."
         return "READY WITH RESERVATIONS", headline, tuple(reasons)
     return "READY", "Ready: no critical or high-risk findings.", tuple(reasons)
+
+
+def _environment_reasons(result: ScanResult) -> list[str]:
+    """The verdict's hints about the environment: files it kept from analysis, findings it explains."""
+    reasons = [f"not analysed: {issue.detail}; {issue.fix}" for issue in result.environment_gaps]
+    lacking = [issue for issue in result.environment if issue.fix == FIX_DEPENDENCIES or issue.kind == "missing-stubs"]
+    if lacking:
+        folded = sum(issue.findings for issue in lacking)
+        reasons.append(
+            f"the environment lacks {len(lacking)} package(s), stub(s) or plugin(s) the project uses"
+            f" ({folded} tool finding(s) they explain are not reported, see Environment): "
+            "install the project's dependencies in the interpreter you pass with --python"
+        )
+    return reasons
 
 
 def _conclusion(status: str, result: ScanResult, untested: str) -> str:
@@ -409,7 +443,7 @@ def gate_text(result: ScanResult) -> str:
     """What the CI gate decided, with its exit code."""
     failing = blocking(gated(result), result.meta.fail_on)
     new = " new" if result.baseline is not None else ""
-    if result.incomplete:
+    if result.is_incomplete:
         return "FAILED (exit 2): the analysis is incomplete"
     if failing:
         return f"FAILED (exit 1): {len(failing)}{new} finding(s) at or above --fail-on {result.meta.fail_on}"
@@ -430,6 +464,9 @@ def build_view(result: ScanResult) -> ReportView:
     risks = [f for f in result.findings if f.severity.at_least(RANKED_MIN_SEVERITY)]
     production = risk_groups((f for f in risks if f.role == SOURCE), result.rules)
     elsewhere = risk_groups((f for f in risks if f.role != SOURCE), result.rules)
+    shown_environment = tuple(
+        sorted(result.environment, key=lambda i: (not i.incomplete, -i.findings, i.kind, i.subject))
+    )
     return ReportView(
         result=result,
         status=status,
@@ -465,6 +502,9 @@ def build_view(result: ScanResult) -> ReportView:
             ("production code", _severity_counts(f for f in result.findings if f.role == SOURCE)),
             ("tests and examples", _severity_counts(f for f in result.findings if f.role != SOURCE)),
         ),
+        environment_shown=shown_environment[:ENVIRONMENT_LIMIT],
+        environment_more=max(0, len(shown_environment) - ENVIRONMENT_LIMIT),
+        environment_findings=sum(issue.findings for issue in result.environment),
     )
 
 

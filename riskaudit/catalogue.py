@@ -23,7 +23,16 @@ CATEGORIES = (
     "maintainability",
 )
 TOOLS = ("mypy", "flake8", "radon", "coverage", "pytest", "riskaudit")
-FACTS = ("hasattr-guard", "third-party-type", "sqlalchemy-expression", "framework-default", "reraises", "test-code", "object-type")
+FACTS = (
+    "hasattr-guard",
+    "third-party-type",
+    "sqlalchemy-expression",
+    "framework-default",
+    "reraises",
+    "test-code",
+    "object-type",
+)
+"""Source facts a mapping may require (see ``riskaudit.facts``)."""
 
 _RULE_KEYS = {
     "id",

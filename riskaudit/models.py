@@ -167,7 +167,7 @@ class Finding:
     new: bool | None = None
     """With ``--baseline``: True when the baseline does not hold it (only those gate); None without one."""
     role: str = "source"
-    """What its file is for: ``source`` (production), ``test`` or ``example`` (docs, examples, benchmarks)."""
+    """What its file is for: ``source`` (production), ``test`` or ``support`` (examples, docs, benchmarks, tooling)."""
 
     @property
     def location(self) -> str:
@@ -286,7 +286,7 @@ class RuleDoc:
     example: str
     """A short code example of the fix."""
     test_severity: Severity | None = None
-    """Severity in test code and examples, when lower than ``severity`` (complexity of a test is no
+    """Severity in test and support code, when lower than ``severity`` (complexity of a test is no
     production risk); None: the same as in production code."""
 
 

@@ -1,8 +1,9 @@
-"""What a file is for: production code, test code, or examples and documentation snippets.
+"""What a file is for: production code, test code, or support code (examples, docs, tooling).
 
 A reviewer reads production code first. Test code has risks of its own (tests that check nothing,
-a mocked database) and its complexity or typing slips do not reach users; examples and snippets
-under ``docs/`` or ``examples/`` are read by people, not deployed.
+a mocked database) and its complexity or typing slips do not reach users; examples, documentation
+snippets, benchmarks and development tooling in top-level ``docs/``, ``examples/``, ``tools/`` or
+``scripts/`` folders are read or run by people, not deployed.
 """
 
 from __future__ import annotations
@@ -13,15 +14,20 @@ SOURCE = "source"
 """Production code: what the project ships or deploys."""
 TEST = "test"
 """Test code: test modules, ``conftest.py``, anything under a tests folder."""
-EXAMPLE = "example"
-"""Examples, documentation snippets and benchmarks: code that is read or run by hand, not deployed."""
-ROLES = (SOURCE, TEST, EXAMPLE)
+SUPPORT = "support"
+"""Examples, documentation snippets, benchmarks and development tooling: read or run by hand, not deployed."""
+ROLES = (SOURCE, TEST, SUPPORT)
 """Every role, in the order a reviewer reads them."""
 
 TEST_DIRS = frozenset({"test", "tests", "testing"})
 """Folder names that hold test code."""
-EXAMPLE_DIRS = frozenset({"examples", "example", "docs", "doc", "docs_src", "benchmarks", "benchmark"})
-"""Folder names that hold examples, documentation snippets or benchmarks."""
+SUPPORT_DIRS = frozenset(
+    {
+        "examples", "example", "docs", "doc", "docs_src", "benchmarks", "benchmark", "tools", "scripts",
+        "dev", "devtools", "ci", ".ci", ".github", "contrib_tools", "sandbox",
+    }
+)
+"""Top-level folder names that hold support code: examples, documentation snippets, benchmarks, tooling."""
 
 
 def is_test_path(path: str) -> bool:
@@ -39,6 +45,7 @@ def role_of(path: str | None) -> str:
         return SOURCE
     if is_test_path(path):
         return TEST
-    if any(part.lower() in EXAMPLE_DIRS for part in PurePosixPath(path).parts[:-1]):
-        return EXAMPLE
+    folders = PurePosixPath(path).parts[:-1]
+    if folders and folders[0].lower() in SUPPORT_DIRS:
+        return SUPPORT
     return SOURCE

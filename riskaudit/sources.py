@@ -424,7 +424,7 @@ class _TreeFacts(ast.NodeVisitor):
                 self._define(name.value)
                 if isinstance(node.args[0], ast.Name):
                     self._set_on_names.add((node.args[0].id, name.value))
-        if _last_name(node.func) in SQL_EXPRESSION_CALLS:
+        if _last_name(node.func) in SQL_EXPRESSION_CALLS and not _string_or_path_join(node.func):
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 self.sql_regions.append((arg.lineno, arg.end_lineno or arg.lineno))
         self.generic_visit(node)
@@ -475,6 +475,14 @@ def _dotted(node: ast.expr) -> str:
         inner = _dotted(node.value)
         return f"{inner}.{node.attr}" if inner else ""
     return node.id if isinstance(node, ast.Name) else ""
+
+
+def _string_or_path_join(func: ast.expr) -> bool:
+    """Whether a call is ``"sep".join(...)`` or ``os.path.join(...)``: no SQL in its arguments."""
+    if not (isinstance(func, ast.Attribute) and func.attr == "join"):
+        return False
+    owner = func.value
+    return (isinstance(owner, ast.Constant) and isinstance(owner.value, str)) or _dotted(owner).endswith("path")
 
 
 def _end(body: Sequence[ast.stmt]) -> int:

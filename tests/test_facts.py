@@ -19,6 +19,9 @@ CASES = [
     ("if flag == False:\n    pass\n", 1, False),
     ("ok = value == None\n", 1, False),
     ("stmt = select(User)\nbad = stmt == None\n", 2, False),
+    ("title = ', '.join(x for x in names if x == None)\n", 1, False),
+    ("import os\np = os.path.join(root, 'a' if x == None else 'b')\n", 2, False),
+    ("q = session.query(A).join(B, B.a_id == None)\n", 1, True),
 ]
 
 

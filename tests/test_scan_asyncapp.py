@@ -143,7 +143,7 @@ def test_markdown_report_reads_like_the_exemplar(asyncapp_result: ScanResult) ->
         "**Verdict: NOT READY.**",
         "## 1. Ranked risks in production code",
         "### 1.1 Coroutine called without await: CRITICAL (RA101)",
-        "## 2. Test code and examples",
+        "## 2. Test code and support code",
         "## 3. Test coverage analysis",
         "## 4. Complexity (radon)",
         "## 5. What each tool reported",

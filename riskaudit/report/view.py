@@ -21,13 +21,13 @@ from riskaudit.models import (
     ToolStatus,
 )
 from riskaudit.ranking import FORMULA
-from riskaudit.roles import EXAMPLE, SOURCE, TEST
+from riskaudit.roles import SOURCE, SUPPORT, TEST
 from riskaudit.results import ScanResult
 
 RANKED_LIMIT = 25
 """Most distinct risks of production code in the report body (the rest are counted by rule in the appendix)."""
 TEST_RANKED_LIMIT = 10
-"""Most distinct risks of test code and examples in the report body."""
+"""Most distinct risks of test code and support code in the report body."""
 RANKED_MIN_SEVERITY = Severity.MEDIUM
 """Findings below this severity (annotations, docstrings, style, recognised idioms) are only counted."""
 GROUP_LOCATIONS_LIMIT = 8
@@ -129,8 +129,8 @@ class RuleTally:
     """Findings in production code (and project-level ones)."""
     test: int
     """Findings in test code."""
-    example: int
-    """Findings in examples, documentation snippets and benchmarks."""
+    support: int
+    """Findings in support code: examples, documentation snippets, benchmarks, tooling."""
 
 
 _QUOTED = re.compile(r"`[^`]*`|\"[^\"]*\"|'[^']*'")
@@ -138,8 +138,9 @@ _NUMBER = re.compile(r"\d+(\.\d+)?")
 
 
 def cause(finding: Finding) -> tuple[str, str, str]:
-    """What makes findings one cause: the rule, the role of their code and the message with names and numbers
-    left out (``'f' has cyclomatic complexity 14`` and ``'g' ... 17`` are one cause; two different rules are not).
+    """What makes findings one cause: their rule, the role of their code and their message without names and numbers.
+
+    ``'f' has cyclomatic complexity 14`` and ``'g' has cyclomatic complexity 17`` are one cause; two rules are not.
     """
     message = _NUMBER.sub("#", _QUOTED.sub("…", finding.message))
     return finding.rule_id, finding.role, message
@@ -159,10 +160,10 @@ def rule_tally(findings: Iterable[Finding], rules: Mapping[str, RuleDoc]) -> tup
     for finding in findings:
         counts.setdefault(finding.rule_id, Counter())[finding.role] += 1
     rows = [
-        RuleTally(rules[rule_id], by_role[SOURCE], by_role[TEST], by_role[EXAMPLE])
+        RuleTally(rules[rule_id], by_role[SOURCE], by_role[TEST], by_role[SUPPORT])
         for rule_id, by_role in counts.items()
     ]
-    return tuple(sorted(rows, key=lambda r: (r.rule.severity.rank, -(r.source + r.test + r.example), r.rule.id)))
+    return tuple(sorted(rows, key=lambda r: (r.rule.severity.rank, -(r.source + r.test + r.support), r.rule.id)))
 
 
 @dataclass(frozen=True)
@@ -224,13 +225,13 @@ class ReportView:
     ranked_more: int = 0
     """Distinct risks of production code beyond the list (counted in the appendix)."""
     test_ranked: tuple[RiskGroup, ...] = ()
-    """The distinct risks of test code and examples, highest first, at most ``TEST_RANKED_LIMIT``."""
+    """The distinct risks of test code and support code, highest first, at most ``TEST_RANKED_LIMIT``."""
     test_ranked_more: int = 0
-    """Distinct risks of test code and examples beyond that list."""
+    """Distinct risks of test code and support code beyond that list."""
     tally: tuple[RuleTally, ...] = ()
     """Every rule with findings, counted by role: the long tail."""
     role_counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...] = ()
-    """Findings per severity, for production code and for tests and examples: ``(label, ((severity, n), ...))``."""
+    """Findings per severity, for production code and for tests and support code: ``(label, ((severity, n), ...))``."""
     group_locations_limit: int = GROUP_LOCATIONS_LIMIT
     """Most further locations listed under one distinct risk."""
     coverage_rows_limit: int = COVERAGE_ROWS_LIMIT
@@ -500,7 +501,7 @@ def build_view(result: ScanResult) -> ReportView:
         tally=rule_tally(result.findings, result.rules),
         role_counts=(
             ("production code", _severity_counts(f for f in result.findings if f.role == SOURCE)),
-            ("tests and examples", _severity_counts(f for f in result.findings if f.role != SOURCE)),
+            ("tests and support code", _severity_counts(f for f in result.findings if f.role != SOURCE)),
         ),
         environment_shown=shown_environment[:ENVIRONMENT_LIMIT],
         environment_more=max(0, len(shown_environment) - ENVIRONMENT_LIMIT),

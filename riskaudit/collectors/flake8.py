@@ -11,6 +11,7 @@ from riskaudit.collectors.paths import relative_posix
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest
 from riskaudit.collectors import isolation
 from riskaudit.collectors.cached import cached_tool_version, per_file
+from riskaudit.collectors.launch import module_command
 from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
@@ -93,7 +94,7 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     if not files:
         return ToolRun("flake8", ToolStatus.SKIPPED, version, executable, reason="no Python files")
     # --exit-zero: findings exit 0, so any other status means flake8 itself failed.
-    base = [python, "-m", "flake8", "--exit-zero", f"--format={FORMAT}", "--"]
+    base = [*module_command(python, "flake8"), "--exit-zero", f"--format={FORMAT}", "--"]
     if target.untrusted:  # no config files (hence no local plugins); absolute paths from an empty folder
         base[3:3] = isolation.FLAKE8_OPTIONS
     shown = display_command([*base, *files], files)

@@ -16,6 +16,7 @@ from riskaudit.collectors.paths import relative_posix
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json
 from riskaudit.collectors import isolation
 from riskaudit.collectors.cached import cached_tool_version, environment_stamp
+from riskaudit.collectors.launch import module_command
 from riskaudit.collectors.process import ProcessResult, display_command, pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
@@ -217,9 +218,9 @@ def config_declares_files(root: Path) -> bool:
 def build_command(python: str, target: Target, use_json: bool, files: Iterable[str]) -> list[str]:
     """The mypy command line for this target."""
     if target.untrusted:  # riskaudit's own config: none of the target's plugins or python_executable
-        command = [python, "-m", "mypy", "--config-file", str(isolation.mypy_config()), "--no-error-summary"]
+        command = [*module_command(python, "mypy"), "--config-file", str(isolation.mypy_config()), "--no-error-summary"]
     else:
-        command = [python, "-m", "mypy", "--python-executable", target.python, "--no-error-summary"]
+        command = [*module_command(python, "mypy"), "--python-executable", target.python, "--no-error-summary"]
     if use_json:
         command += ["--output", "json"]
     else:

@@ -10,9 +10,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest
-from riskaudit.collectors import isolation
+from riskaudit.collectors import flake8_plugins, isolation
 from riskaudit.collectors.cached import cached_tool_version, per_file
 from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, Flake8OutputError, parse_output
+from riskaudit.collectors.flake8_plugins import Omission
 from riskaudit.collectors.launch import module_command
 from riskaudit.collectors.process import display_command, pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
@@ -54,6 +55,8 @@ def isolate_crash(
 
 REPORT_SHOWN = "--output-file=<private report file>"
 """How the report file (a temporary file, gone after the run) appears in the command shown."""
+OVERRIDES_SHOWN = "--append-config=<the project's config without the plugins this environment lacks>"
+"""How riskaudit's plugin overrides (a temporary file) appear in the command shown."""
 
 
 def _operands(paths: Sequence[str]) -> list[str]:
@@ -65,34 +68,68 @@ def _operands(paths: Sequence[str]) -> list[str]:
     return [f"./{path}" if path.startswith("-") else path for path in paths]
 
 
+def plugin_omission(python: str, target: Target, timeout: float) -> Omission | str:
+    """The plugins of the target's flake8 config to leave out here; a reason string when that cannot be told."""
+    if target.untrusted:  # --isolated: no config, no plugins
+        return Omission()
+    config = flake8_plugins.read_plugin_config(flake8_plugins.find_config(target.root))
+    if not config.local and not config.required:
+        return Omission()
+    unavailable = flake8_plugins.probe(python, target.root, config, timeout)
+    if isinstance(unavailable, str):
+        return unavailable
+    return flake8_plugins.omission(config, unavailable, own_flake8=python != target.python)
+
+
 def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     """Run flake8 on the target's files (changed ones only, with a cache) and return its findings.
 
     flake8 writes its report into a private file, with riskaudit's output settings appended after
-    the project's config.
+    the project's config; plugins of the config the environment lacks are left out (an environment
+    issue of the run).
     """
     python, origin = pick_interpreter(target.python, "flake8")
     executable = f"{python} -m flake8 ({origin})"
     cwd = isolation.work_dir() if target.untrusted else target.root
-    version, problem = cached_tool_version(python, "flake8", cwd, cache)
+    # --isolated: the version does not depend on the config, and a config naming a missing plugin cannot fail it
+    version, problem = cached_tool_version(python, "flake8", cwd, cache, ("--isolated",))
     if problem:
         return ToolRun("flake8", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [f.path for f in target.files]
     if not files:
         return ToolRun("flake8", ToolStatus.SKIPPED, version, executable, reason="no Python files")
+    left_out = plugin_omission(python, target, timeout)
+    if isinstance(left_out, str):
+        return ToolRun("flake8", ToolStatus.FAILED, version, executable, reason=left_out)
     with tempfile.TemporaryDirectory(prefix="riskaudit-flake8-") as temporary:
         private = Path(temporary)
-        base, shown = _command(python, target)
-        run = ToolRun("flake8", ToolStatus.OK, version=version, executable=executable, command=shown)
-        key = digest("flake8", version, python, config_digest(target.root, CONFIG_FILES))
+        overrides = flake8_plugins.override_config(left_out)
+        base, shown = _command(python, target, overrides, private)
+        run = ToolRun(
+            "flake8",
+            ToolStatus.OK,
+            version=version,
+            executable=executable,
+            command=shown,
+            reason=flake8_plugins.summary(left_out.issues) if left_out else "",
+            environment=left_out.issues,
+        )
+        key = digest("flake8", version, python, config_digest(target.root, CONFIG_FILES), overrides)
         return _analyse_all(run, base, target, timeout, cache, private, key)
 
 
-def _command(python: str, target: Target) -> tuple[list[str], tuple[str, ...]]:
-    """flake8's command before the report file and the files, and the whole command as reports show it."""
+def _command(python: str, target: Target, overrides: str, private: Path) -> tuple[list[str], tuple[str, ...]]:
+    """flake8's command before the report file and the files, and the whole command as reports show it.
+
+    The plugin overrides (config text), when there are any, are written into ``private``.
+    """
     # --exit-zero: findings exit 0, so any other status means flake8 itself failed.
     base = [*module_command(python, "flake8"), "--exit-zero", f"--format={FORMAT}", f"--append-config={NEUTRAL_CONFIG}"]
     shown = list(base)
+    if overrides:
+        (private / "plugins.cfg").write_text(overrides, encoding="utf-8")
+        base.append(f"--append-config={private / 'plugins.cfg'}")
+        shown.append(OVERRIDES_SHOWN)
     if target.untrusted:  # no config files (hence no local plugins); absolute paths from an empty folder
         base += isolation.FLAKE8_OPTIONS
         shown += isolation.FLAKE8_OPTIONS

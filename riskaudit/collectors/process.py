@@ -140,9 +140,9 @@ def display_command(command: Sequence[str], files: Sequence[str]) -> tuple[str, 
     return tuple(command)
 
 
-def tool_version(python: str, module: str, cwd: Path) -> tuple[str, str]:
-    """``(version, "")`` from ``python -m module --version``, or ``("", reason)`` when it cannot run."""
-    probe = run_process([*module_command(python, module), "--version"], cwd=cwd, timeout=120)
+def tool_version(python: str, module: str, cwd: Path, options: Sequence[str] = ()) -> tuple[str, str]:
+    """``(version, "")`` from ``python -m module [options] --version``, or ``("", reason)`` when it cannot run."""
+    probe = run_process([*module_command(python, module), *options, "--version"], cwd=cwd, timeout=120)
     if probe.returncode != 0:
         return "", probe.error or tail(probe.stderr or probe.stdout) or f"{module} --version failed"
     return " ".join(probe.stdout.split()), ""

@@ -39,8 +39,9 @@ from pathlib import Path
 from typing import Any
 
 from riskaudit import __version__ as RISKAUDIT_VERSION
-from riskaudit.collectors import flake8 as flake8_collector
 from riskaudit.collectors import mypy as mypy_collector
+from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG
+from riskaudit.collectors.launch import module_command
 from riskaudit.collectors.process import pick_interpreter
 from riskaudit.discovery import Target, load_target
 from riskaudit.sources import decode_source, source_lines
@@ -265,7 +266,8 @@ def measure_tools(setup: Setup, results: dict[str, list[Sample]]) -> None:
     files = [f.path for f in setup.target.files]
     runner, root = setup.runner, setup.root
     flake8_python, _ = pick_interpreter(setup.target.python, "flake8")
-    flake8 = [flake8_python, "-m", "flake8", "--exit-zero", f"--format={flake8_collector.FORMAT}", "--", *files]
+    flake8 = [*module_command(flake8_python, "flake8"), "--exit-zero", f"--format={FORMAT}"]
+    flake8 += [f"--append-config={NEUTRAL_CONFIG}", "--", *files]
     mypy_python, _ = pick_interpreter(setup.target.python, "mypy")
     use_json = mypy_collector.supports_json(setup.versions["mypy"])
     mypy = mypy_collector.build_command(mypy_python, setup.target, use_json, files)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import enum
+import functools
 import os
 import signal
 import sys
 import tempfile
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ParamSpec
 
 import typer
 from rich.console import Console
@@ -44,7 +47,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
 SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
 
 
@@ -94,6 +97,55 @@ def _fail(message: str, code: int = EXIT_INCOMPLETE) -> typer.Exit:
     """Print a one-line error and return the exit to raise."""
     err.print(f"[bold red]riskaudit: error:[/] {escape(message)}", highlight=False)
     return typer.Exit(code)
+
+
+DEBUG_VARIABLE = "RISKAUDIT_DEBUG"
+"""Set to 1 to see the traceback of an unexpected error."""
+_Params = ParamSpec("_Params")
+
+
+def _guarded(command: Callable[_Params, None]) -> Callable[_Params, None]:
+    """The command, with any unexpected exception ending it in exit code 2 and one line on stderr.
+
+    Never a traceback and exit 1, which a CI job would read as "findings": whatever broke, the
+    analysis (or the report) is incomplete.
+    """
+
+    @functools.wraps(command)
+    def guarded(*args: _Params.args, **kwargs: _Params.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Exception as exc:
+            raise _unexpected(exc) from None
+
+    return guarded
+
+
+def _unexpected(exc: Exception) -> typer.Exit:
+    """Report an unexpected error in one line (with the traceback when RISKAUDIT_DEBUG=1); exit 2."""
+    _drop_broken_stdout()
+    debug = os.environ.get(DEBUG_VARIABLE, "").strip() == "1"
+    if debug:
+        err.print("".join(traceback.format_exception(exc)), markup=False, end="")
+    hint = "" if debug else f"; set {DEBUG_VARIABLE}=1 for the traceback"
+    detail = str(exc) or "(no message)"
+    return _fail(f"unexpected {type(exc).__name__}: {detail} - the analysis is incomplete{hint}")
+
+
+def _drop_broken_stdout() -> None:
+    """After standard output failed (a full disk, a closed pipe), send the rest to /dev/null.
+
+    Otherwise Python flushes it again at exit, prints another error and exits 120.
+    """
+    try:
+        sys.stdout.flush()
+    except (OSError, ValueError):
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
 
 
 def _catalogue() -> Catalogue:
@@ -166,6 +218,7 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
 
 
 @app.command()
+@_guarded
 def scan(
     path: Annotated[Path, typer.Argument(help="Root folder of the project to analyse.")] = Path("."),
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.markdown,
@@ -351,6 +404,7 @@ def _check_selection(catalogue: Catalogue, options: ScanOptions) -> None:
 
 
 @app.command("render")
+@_guarded
 def render_command(
     results: Annotated[Path, typer.Argument(help="JSON results written by `riskaudit scan --format json`.")],
     fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.markdown,
@@ -372,6 +426,7 @@ def render_command(
 
 
 @app.command()
+@_guarded
 def rules() -> None:
     """List the rule catalogue."""
     catalogue = _catalogue()
@@ -390,6 +445,7 @@ def rules() -> None:
 
 
 @app.command()
+@_guarded
 def explain(rule: Annotated[str, typer.Argument(help="Rule id (RA101) or slug (missing-await).")]) -> None:
     """Explain one rule: the problem, the risk, the recommendation and an example."""
     catalogue = _catalogue()
@@ -421,6 +477,7 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id (RA101) or slug (m
 
 
 @app.callback(invoke_without_command=True)
+@_guarded
 def main(
     version: Annotated[bool, typer.Option("--version", help="Show riskaudit's version and exit.")] = False,
 ) -> None:
@@ -437,3 +494,5 @@ def run() -> None:
     except KeyboardInterrupt:
         err.print("riskaudit: interrupted")
         sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # outside any command: the command line's own parsing or start-up
+        sys.exit(_unexpected(exc).exit_code)

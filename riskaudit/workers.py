@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import BrokenExecutor, Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 from typing import TypeVar
 
 _Item = TypeVar("_Item")
@@ -37,12 +39,41 @@ def worker_pool(jobs: int) -> ProcessPoolExecutor:
     Not plain forks of this process: riskaudit starts the tools from other threads at the same time,
     and a fork at the moment a tool's subprocess is being started copies that subprocess's exec-status
     pipe into the worker, so the start waits for the worker to end, which waits for work: a deadlock.
+
+    The processes multiprocessing starts (fork server, resource tracker, spawned workers) run
+    ``python -c``, which puts the working directory first on ``sys.path``: run from inside a target
+    holding ``types.py``, they would import it instead of the standard library's and die. So they
+    are all started here, with ``PYTHONSAFEPATH`` set; call this before other threads start
+    subprocesses, which would inherit the variable meanwhile.
     """
     method = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     if method == "forkserver":
         context.set_forkserver_preload(list(PRELOADED))
-    return ProcessPoolExecutor(max_workers=jobs, mp_context=context)
+    with _safe_path():
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=context)  # its locks start the resource tracker
+        if method == "forkserver":
+            multiprocessing.forkserver.ensure_running()  # the workers are forked from it later
+        else:  # spawned workers all start at the first submission
+            try:
+                pool.submit(os.getpid).result()
+            except BrokenExecutor:
+                pass  # the work handed over next fails with WorkerDied
+    return pool
+
+
+@contextmanager
+def _safe_path() -> Iterator[None]:
+    """``PYTHONSAFEPATH=1`` in this process's environment meanwhile: Pythons started leave the cwd off ``sys.path``."""
+    previous = os.environ.get("PYTHONSAFEPATH")
+    os.environ["PYTHONSAFEPATH"] = "1"
+    try:
+        yield
+    finally:
+        if previous is None:
+            del os.environ["PYTHONSAFEPATH"]
+        else:
+            os.environ["PYTHONSAFEPATH"] = previous
 
 
 def in_batches(

@@ -44,6 +44,23 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     return CliRun(proc.returncode, proc.stdout, proc.stderr)
 
 
+def run_command(*args: str, cwd: Path, env: dict[str, str] | None = None) -> CliRun:
+    """Run the installed ``riskaudit`` command (the console script next to this interpreter).
+
+    Unlike ``python -m riskaudit``, which puts the working directory first on ``sys.path`` before
+    riskaudit starts, the command can be run from inside a target that holds ``types.py``.
+    """
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("riskaudit")), *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**os.environ, **(env or {})},
+    )
+    return CliRun(proc.returncode, proc.stdout, proc.stderr)
+
+
 def copy_fixture(name: str, destination: Path) -> Path:
     """A private copy of a fixture project (scans write caches and coverage data into it)."""
     target = destination / name

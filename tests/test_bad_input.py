@@ -194,9 +194,11 @@ def test_corrupt_coverage_data(tmp_path: Path) -> None:
 
 
 FAKE_PYTHON = """#!/bin/sh
+# riskaudit starts a tool as ``python -c '...runpy.run_module(TOOL...)' ARGS``; other ``-c`` runs are probes
 case "$*" in
-  *" -c "*|-c*) exit 0 ;;
   *--version*) echo "mypy 1.13.0 (fake)"; exit 0 ;;
+  *run_module*) ;;
+  *" -c "*|-c*) exit 0 ;;
 esac
 {action}
 """

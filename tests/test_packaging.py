@@ -55,6 +55,7 @@ def test_wheel_ships_rules_and_templates(installed: Path, tmp_path: Path) -> Non
     assert (package / "rules" / "RA101-missing-await.toml").is_file()
     assert (package / "templates" / "report.md.j2").is_file()
     assert (package / "schema" / "results-v1.schema.json").is_file()
+    assert (package / "collectors" / "flake8_output.cfg").is_file()
 
 
 def test_installed_cli_scans_a_fixture(installed: Path, tmp_path: Path) -> None:

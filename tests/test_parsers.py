@@ -24,8 +24,8 @@ from riskaudit.collectors.coverage import (
     parse_json_report,
     parse_xml_report,
 )
-from riskaudit.collectors.flake8 import Flake8OutputError
-from riskaudit.collectors.flake8 import parse_output as parse_flake8
+from riskaudit.collectors.flake8_output import Flake8OutputError
+from riskaudit.collectors.flake8_output import parse_output as parse_flake8
 from riskaudit.collectors.mypy import (
     MypyOutputError,
     config_declares_files,
@@ -287,10 +287,10 @@ def test_config_declares_files_follows_mypy_precedence(tmp_path: Path, files: di
 # --- flake8 -----------------------------------------------------------------------------------
 
 
-def test_flake8_every_line_is_a_finding() -> None:
+def test_flake8_every_record_is_a_finding() -> None:
     text = _data("flake8.txt")
     findings = parse_flake8(text, ROOT)
-    assert len(findings) == len(text.splitlines()) == 45
+    assert len(findings) == len(text.split("\n")) - 1 == text.count("\x1e\n") == 45
     assert {f.tool for f in findings} == {"flake8"}
     assert {f.path for f in findings} == {
         "app/models.py",
@@ -343,23 +343,73 @@ def test_flake8_absolute_path_outside_the_root_stays_absolute() -> None:
     "garbage",
     [
         "app/service.py:1:1: D100 Missing docstring in public module",
-        "app/service.py\x1f1\x1f1\x1fD100",
-        "app/service.py\x1fone\x1f1\x1fD100\x1fmessage",
-        "app/service.py\x1f1\x1f-1\x1fD100\x1fmessage",
-        "app/service.py\x1f1\x1f1\x1fD100\x1fmessage\x1fextra",
+        "app/service.py\x1f1\x1f1\x1fD100\x1e",
+        "app/service.py\x1fone\x1f1\x1fD100\x1fmessage\x1e",
+        "app/service.py\x1f1\x1f-1\x1fD100\x1fmessage\x1e",
+        "app/service.py\x1f1\x1f1\x1fD100\x1fmessage\x1fextra\x1e",
         "There are 3 errors",
     ],
 )
 def test_flake8_garbage_line_raises(garbage: str) -> None:
-    lines = _data("flake8.txt").splitlines()
+    lines = _data("flake8.txt").split("\n")
     text = "\n".join([*lines[:2], garbage, *lines[2:]])
     with pytest.raises(Flake8OutputError, match=r"^line 3 of flake8's output is not a finding"):
+        parse_flake8(text, ROOT)
+
+
+def test_flake8_text_after_the_last_finding_raises() -> None:
+    text = _data("flake8.txt") + "3     E711 comparison to None\n"
+    with pytest.raises(Flake8OutputError, match=r"^line 46 of flake8's output is not a finding: '3     E711"):
         parse_flake8(text, ROOT)
 
 
 def test_flake8_blank_output_has_no_findings() -> None:
     assert parse_flake8("", ROOT) == ()
     assert parse_flake8("\n  \n", ROOT) == ()
+
+
+OPTIONS_ROOT = Path("/tmp/riskaudit-flake8options")
+"""The folder the flake8 options fixture was in when its outputs were captured."""
+
+
+def test_flake8_report_of_a_config_with_every_output_option_holds_just_the_findings() -> None:
+    findings = parse_flake8(_data("flake8-options-report.txt"), OPTIONS_ROOT)
+    assert [(f.path, f.line, f.column, f.code) for f in findings] == [
+        ("optionsapp/state.py", 3, 1, "F401"),
+        ("optionsapp/state.py", 10, 5, "RAM100"),
+        ("optionsapp/state.py", 17, 18, "E711"),
+    ]
+
+
+def test_flake8_message_over_two_lines_is_one_finding() -> None:
+    findings = parse_flake8(_data("flake8-options-report.txt"), OPTIONS_ROOT)
+    assert [f.message for f in findings if f.code == "RAM100"] == ["global state\nshared by every caller"]
+
+
+def test_flake8_plugin_output_went_to_stdout_not_into_the_report() -> None:
+    assert _data("flake8-options-stdout.txt") == "multiline plugin: loaded\n"
+    assert "multiline plugin" not in _data("flake8-options-report.txt")
+
+
+@pytest.mark.parametrize("capture", ["flake8-options-unneutralised.txt", "flake8-options-show-source.txt"])
+def test_flake8_output_shaped_by_the_project_config_fails_closed_quoting_the_line(capture: str) -> None:
+    with pytest.raises(Flake8OutputError) as raised:
+        parse_flake8(_data(capture), OPTIONS_ROOT)
+    assert str(raised.value) == "line 1 of flake8's output is not a finding: 'multiline plugin: loaded'"
+
+
+@pytest.mark.parametrize(
+    ("capture", "message"),
+    [
+        ("flake8-options-unneutralised.txt", "line 2 of flake8's output is not a finding: 'optionsapp/state.py'"),
+        ("flake8-options-show-source.txt", "line 3 of flake8's output is not a finding: 'import os'"),
+    ],
+)
+def test_flake8_file_names_and_source_lines_are_not_findings(capture: str, message: str) -> None:
+    text = _data(capture).split("\n", 1)[1]  # without the plugin's line
+    with pytest.raises(Flake8OutputError) as raised:
+        parse_flake8("\n" + text, OPTIONS_ROOT)
+    assert str(raised.value) == message
 
 
 # --- coverage ---------------------------------------------------------------------------------

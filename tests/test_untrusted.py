@@ -2,7 +2,9 @@
 
 A copy of the async fixture (with real coverage data) is booby-trapped with a mypy plugin, a
 coverage plugin, a flake8 local plugin and a conftest.py; each writes a marker file (at an absolute
-path outside the target) the moment it is imported. Real tools scan it.
+path outside the target) the moment it is imported. Real tools scan it. The tools do not import
+from the folder they run in, so the scans get the target's root on ``PYTHONPATH``, as an installed
+project's plugins are importable: only the untrusted mode keeps them from loading.
 """
 
 from __future__ import annotations
@@ -56,6 +58,11 @@ def _booby_trapped(asyncapp: Path, tmp_path: Path) -> tuple[Path, Path]:
     return project, markers
 
 
+def _importable(project: Path) -> dict[str, str]:
+    """The environment in which the target's plugin modules can be imported by name."""
+    return {"PYTHONPATH": str(project)}
+
+
 def _all_markers(tmp_path: Path) -> list[Path]:
     """Every marker written anywhere below tmp_path."""
     return [p for p in tmp_path.rglob("*") if p.is_file() and p.name in PLUGINS and p.parent.name == "markers"]
@@ -72,7 +79,10 @@ def test_untrusted_runs_nothing_from_the_target(asyncapp: Path, tmp_path: Path) 
     refused_python = run_cli("scan", str(project), "--untrusted", "--python", "/usr/bin/python3")
     assert refused_python.returncode == 2
 
-    done = run_cli("scan", str(project), "--untrusted", "--fail-on", "none", "--format", "json", "-o", str(report))
+    done = run_cli(
+        "scan", str(project), "--untrusted", "--fail-on", "none", "--format", "json", "-o", str(report),
+        env=_importable(project),
+    )
     assert done.returncode == 0, done.stderr
     assert not markers.exists() and not _all_markers(tmp_path), "a target plugin or conftest ran"
 
@@ -99,7 +109,10 @@ def test_untrusted_runs_nothing_from_the_target(asyncapp: Path, tmp_path: Path) 
 def test_without_untrusted_the_mypy_plugin_does_run(asyncapp: Path, tmp_path: Path) -> None:
     """The control: the same traps do go off in a normal scan, so the test above can fail."""
     project, markers = _booby_trapped(asyncapp, tmp_path)
-    done = run_cli("scan", str(project), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json"))
+    done = run_cli(
+        "scan", str(project), "--no-cache", "--format", "json", "-o", str(tmp_path / "out.json"),
+        env=_importable(project),
+    )
     assert done.returncode in (0, 1, 2)
     assert (markers / "evil_mypy").is_file()
     assert {"evil_mypy", "evil_cov", "evil_flake8"} <= {p.name for p in markers.iterdir()}

@@ -27,15 +27,17 @@ def environment_stamp(python: str) -> str | None:
     return "|".join(stamps)
 
 
-def cached_tool_version(python: str, module: str, cwd: Path, cache: Cache) -> tuple[str, str]:
-    """``tool_version``, remembered per interpreter environment."""
+def cached_tool_version(
+    python: str, module: str, cwd: Path, cache: Cache, options: Sequence[str] = ()
+) -> tuple[str, str]:
+    """``tool_version``, remembered per interpreter environment (``options`` must not change the version)."""
     stamp = environment_stamp(python)
     key = digest("version", python, module, stamp) if stamp else ""
     if key:
         known = cache.get("versions", key)
         if isinstance(known, str) and known:
             return known, ""
-    version, problem = tool_version(python, module, cwd)
+    version, problem = tool_version(python, module, cwd, options)
     if key and version:
         cache.put("versions", key, version)
     return version, problem

@@ -12,6 +12,7 @@ from pathlib import Path, PurePosixPath
 
 from riskaudit.collectors import isolation
 from riskaudit.collectors.paths import relative_posix
+from riskaudit.collectors.launch import module_command
 from riskaudit.collectors.process import pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.layers import LayerMap
@@ -206,7 +207,7 @@ def read_data(path: Path, target: Target, timeout: float) -> tuple[list[FileCove
     python, origin = pick_interpreter(target.python, "coverage")
     with tempfile.TemporaryDirectory(prefix="riskaudit-cov-") as temp:
         out = Path(temp) / "coverage.json"
-        command = [python, "-m", "coverage", "json", f"--data-file={path.resolve()}", "-o", str(out), "-q"]
+        command = [*module_command(python, "coverage"), "json", f"--data-file={path.resolve()}", "-o", str(out), "-q"]
         command.append("--fail-under=0")
         cwd = target.root
         if target.untrusted:  # riskaudit's own rc file (no plugins) and nothing to import from the cwd
@@ -216,7 +217,7 @@ def read_data(path: Path, target: Target, timeout: float) -> tuple[list[FileCove
         if result.returncode != 0 or not out.is_file():
             reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
             raise CoverageDataError(f"coverage json failed: {reason}")
-        version = run_process([python, "-m", "coverage", "--version"], cwd=cwd, timeout=60)
+        version = run_process([*module_command(python, "coverage"), "--version"], cwd=cwd, timeout=60)
         label = version.stdout.splitlines()[0] if version.stdout else "coverage"
         return (*parse_json_report(out.read_text(encoding="utf-8"), target.root), f"{label} ({origin})")
 

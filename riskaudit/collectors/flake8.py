@@ -1,52 +1,24 @@
-"""flake8: run it with the target's own config and plugins, parse a fixed separator format."""
+"""flake8: run it with the target's own config and plugins, its report in riskaudit's format in a private file."""
 
 from __future__ import annotations
 
+import itertools
+import tempfile
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from riskaudit.collectors.paths import relative_posix
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest
-from riskaudit.collectors import isolation
+from riskaudit.collectors import flake8_plugins, isolation
 from riskaudit.collectors.cached import cached_tool_version, per_file
+from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, Flake8OutputError, parse_output
+from riskaudit.collectors.flake8_plugins import Omission
+from riskaudit.collectors.launch import module_command
 from riskaudit.collectors.process import display_command, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment.python import tool_interpreter
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
-
-SEPARATOR = "\x1f"
-"""ASCII unit separator: cannot occur in paths or messages flake8 prints, so parsing is unambiguous."""
-FORMAT = SEPARATOR.join(["%(path)s", "%(row)d", "%(col)d", "%(code)s", "%(text)s"])
-
-
-class Flake8OutputError(ValueError):
-    """flake8 printed a line that is not in the requested format."""
-
-
-def parse_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
-    """Parse flake8 output produced with ``--format=FORMAT``."""
-    findings: list[RawFinding] = []
-    for number, line in enumerate(stdout.splitlines(), start=1):
-        if not line.strip():
-            continue
-        fields = line.split(SEPARATOR)
-        if len(fields) != 5 or not fields[1].isdigit() or not fields[2].isdigit():
-            raise Flake8OutputError(f"line {number} of flake8's output is not a finding: {line[:120]!r}")
-        path, row, col, code, text = fields
-        findings.append(
-            RawFinding(
-                tool="flake8",
-                code=code,
-                message=text,
-                path=relative_posix(path, root),
-                line=int(row) or None,
-                column=int(col) or None,
-            )
-        )
-    return tuple(findings)
-
 
 CONFIG_FILES = (".flake8", "setup.cfg", "tox.ini")
 """Where flake8 reads its configuration."""
@@ -82,30 +54,105 @@ def isolate_crash(
     return None if len(crashed) == len(todo) else merged
 
 
+REPORT_SHOWN = "--output-file=<private report file>"
+"""How the report file (a temporary file, gone after the run) appears in the command shown."""
+OVERRIDES_SHOWN = "--append-config=<the project's config without the plugins this environment lacks>"
+"""How riskaudit's plugin overrides (a temporary file) appear in the command shown."""
+
+
+def _operands(paths: Sequence[str]) -> list[str]:
+    """File operands for flake8, a relative path starting with ``-`` as ``./path`` (the parser drops ``./``).
+
+    flake8 cannot take ``--`` before them: it re-appends ``--output-file`` to its arguments when it
+    parses them a second time, and after ``--`` that would be taken for a file name.
+    """
+    return [f"./{path}" if path.startswith("-") else path for path in paths]
+
+
+def plugin_omission(python: str, target: Target, timeout: float) -> Omission | str:
+    """The plugins of the target's flake8 config to leave out here; a reason string when that cannot be told."""
+    if target.untrusted:  # --isolated: no config, no plugins
+        return Omission()
+    config = flake8_plugins.read_plugin_config(flake8_plugins.find_config(target.root))
+    if not config.local and not config.required:
+        return Omission()
+    unavailable = flake8_plugins.probe(python, target.root, config, timeout)
+    if isinstance(unavailable, str):
+        return unavailable
+    return flake8_plugins.omission(config, unavailable, own_flake8=python != target.python)
+
+
 def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
-    """Run flake8 on the target's files (changed ones only, with a cache) and return its findings."""
+    """Run flake8 on the target's files (changed ones only, with a cache) and return its findings.
+
+    flake8 writes its report into a private file, with riskaudit's output settings appended after
+    the project's config; plugins of the config the environment lacks are left out (an environment
+    issue of the run).
+    """
     needed = target.declared_python.version if target.declared_python else None
     python, origin = tool_interpreter(target.python, "flake8", target.root, needed, search=not target.untrusted)
     executable = f"{python} -m flake8 ({origin})"
     cwd = isolation.work_dir() if target.untrusted else target.root
-    version, problem = cached_tool_version(python, "flake8", cwd, cache)
+    # --isolated: the version does not depend on the config, and a config naming a missing plugin cannot fail it
+    version, problem = cached_tool_version(python, "flake8", cwd, cache, ("--isolated",))
     if problem:
         return ToolRun("flake8", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [f.path for f in target.files]
     if not files:
         return ToolRun("flake8", ToolStatus.SKIPPED, version, executable, reason="no Python files")
+    left_out = plugin_omission(python, target, timeout)
+    if isinstance(left_out, str):
+        return ToolRun("flake8", ToolStatus.FAILED, version, executable, reason=left_out)
+    with tempfile.TemporaryDirectory(prefix="riskaudit-flake8-") as temporary:
+        private = Path(temporary)
+        overrides = flake8_plugins.override_config(left_out)
+        base, shown = _command(python, target, overrides, private)
+        run = ToolRun(
+            "flake8",
+            ToolStatus.OK,
+            version=version,
+            executable=executable,
+            command=shown,
+            reason=flake8_plugins.summary(left_out.issues) if left_out else "",
+            environment=left_out.issues,
+        )
+        key = digest("flake8", version, python, config_digest(target.root, CONFIG_FILES), overrides)
+        return _analyse_all(run, base, target, timeout, cache, private, key)
+
+
+def _command(python: str, target: Target, overrides: str, private: Path) -> tuple[list[str], tuple[str, ...]]:
+    """flake8's command before the report file and the files, and the whole command as reports show it.
+
+    The plugin overrides (config text), when there are any, are written into ``private``.
+    """
     # --exit-zero: findings exit 0, so any other status means flake8 itself failed.
-    base = [python, "-m", "flake8", "--exit-zero", f"--format={FORMAT}", "--"]
+    base = [*module_command(python, "flake8"), "--exit-zero", f"--format={FORMAT}", f"--append-config={NEUTRAL_CONFIG}"]
+    shown = list(base)
+    if overrides:
+        (private / "plugins.cfg").write_text(overrides, encoding="utf-8")
+        base.append(f"--append-config={private / 'plugins.cfg'}")
+        shown.append(OVERRIDES_SHOWN)
     if target.untrusted:  # no config files (hence no local plugins); absolute paths from an empty folder
-        base[3:3] = isolation.FLAKE8_OPTIONS
-    shown = display_command([*base, *files], files)
-    run = ToolRun("flake8", ToolStatus.OK, version=version, executable=executable, command=shown)
+        base += isolation.FLAKE8_OPTIONS
+        shown += isolation.FLAKE8_OPTIONS
+    files = _operands([f.path for f in target.files])
+    return base, display_command([*shown, REPORT_SHOWN, *files], files)
+
+
+def _analyse_all(
+    run: ToolRun, base: list[str], target: Target, timeout: float, cache: Cache, private: Path, key: str
+) -> ToolRun:
+    """flake8 over the files not in the cache, isolating the files it crashes on; reports go into ``private``."""
+    cwd = isolation.work_dir() if target.untrusted else target.root
+    files = [f.path for f in target.files]
     outcome: list[ToolRun] = []
     budget = [MAX_RETRIES]
+    reports = itertools.count(1)
 
     def analyse(todo: Sequence[str]) -> dict[str, list[RawFinding]] | None:
-        given = [str(target.root / path) for path in todo] if target.untrusted else list(todo)
-        result = run_process([*base, *given], cwd=cwd, timeout=timeout)
+        given = [str(target.root / path) for path in todo] if target.untrusted else _operands(todo)
+        report = private / f"report-{next(reports)}.txt"
+        result = run_process([*base, f"--output-file={report}", *given], cwd=cwd, timeout=timeout)
         if result.returncode != 0:
             reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
             isolated = None
@@ -117,7 +164,11 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
                 outcome.append(failed)
             return isolated
         try:
-            parsed = parse_output(result.stdout, target.root)
+            parsed = parse_output(report.read_text(encoding="utf-8", errors="replace"), target.root)
+        except OSError as exc:
+            problem = f"flake8 exited 0 but its report cannot be read ({exc.strerror or exc})"
+            outcome.append(replace(run, status=ToolStatus.FAILED, reason=problem))
+            return None
         except Flake8OutputError as exc:
             outcome.append(replace(run, status=ToolStatus.FAILED, reason=str(exc)))
             return None
@@ -127,7 +178,6 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
         return grouped
 
     start = time.monotonic()
-    key = digest("flake8", version, python, config_digest(target.root, CONFIG_FILES))
     findings = per_file(cache, "flake8", key, target.root, files, analyse)
     if findings is None:
         return replace(outcome[0], duration=time.monotonic() - start)

@@ -1,9 +1,8 @@
 """``--untrusted``: where tools run and which configs they get when nothing of the target may execute.
 
 A target's tool configs can load code: mypy and coverage plugins, flake8 local plugins, a
-``python_executable``, and ``python -m TOOL`` run in the target's folder imports a ``TOOL.py``
-lying there. In untrusted mode every tool runs with riskaudit's own interpreter, in an empty
-temporary folder, on absolute file paths, with the configs written here instead of the target's.
+``python_executable``. In untrusted mode every tool runs with riskaudit's own interpreter, in an
+empty temporary folder, on absolute file paths, with the configs written here instead of the target's.
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ from riskaudit.collectors.paths import relative_posix
 from riskaudit.cache import NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json
 from riskaudit.collectors import isolation
 from riskaudit.collectors.cached import cached_tool_version, environment_stamp
+from riskaudit.collectors.launch import module_command, safe_code
 from riskaudit.collectors.mypy_config import CONFIG_FILES, MypyConfig, find_config, without_plugins
 from riskaudit.collectors.mypy_layout import MypyLayout, plan_layout, write_stubs
 from riskaudit.collectors.process import ProcessResult, display_command, run_process, tail
@@ -189,9 +190,9 @@ def build_command(
 ) -> list[str]:
     """The mypy command line for this target, with ``extra`` options before the files."""
     if target.untrusted:  # riskaudit's own config: none of the target's plugins or python_executable
-        command = [python, "-m", "mypy", "--config-file", str(isolation.mypy_config()), "--no-error-summary"]
+        command = [*module_command(python, "mypy"), "--config-file", str(isolation.mypy_config()), "--no-error-summary"]
     else:
-        command = [python, "-m", "mypy", "--python-executable", target.python, "--no-error-summary"]
+        command = [*module_command(python, "mypy"), "--python-executable", target.python, "--no-error-summary"]
     if use_json:
         command += ["--output", "json"]
     else:
@@ -256,7 +257,7 @@ def missing_plugins(python: str, config: MypyConfig, cwd: Path) -> dict[str, str
         name = plugin.rsplit(":", 1)[0] if ":" in Path(plugin).name else plugin
         path = str(folder / name) if name.endswith(".py") else ""
         entries.append([plugin, name, path])
-    probe = run_process([python, "-c", _PLUGIN_PROBE, json.dumps(entries)], cwd=cwd, timeout=120)
+    probe = run_process([python, "-c", safe_code(_PLUGIN_PROBE), json.dumps(entries)], cwd=cwd, timeout=120)
     try:
         found = json.loads(probe.stdout) if probe.returncode == 0 else {}
     except json.JSONDecodeError:

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from riskaudit.collectors.launch import module_command, safe_code
+
 DEFAULT_TIMEOUT = 900.0
 _running: set[subprocess.Popen[bytes]] = set()
 _running_lock = threading.Lock()
@@ -118,8 +120,8 @@ def can_import(python: str, module: str) -> bool:
     """Whether the given interpreter can import a module (without importing it)."""
     if python == sys.executable:
         return True
-    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({module!r}) is None)"
-    result = run_process([python, "-c", probe], cwd=Path.cwd(), timeout=60)
+    probe = f"import importlib.util; sys.exit(importlib.util.find_spec({module!r}) is None)"
+    result = run_process([python, "-c", safe_code(probe)], cwd=Path.cwd(), timeout=60)
     return result.returncode == 0
 
 
@@ -138,9 +140,9 @@ def display_command(command: Sequence[str], files: Sequence[str]) -> tuple[str, 
     return tuple(command)
 
 
-def tool_version(python: str, module: str, cwd: Path) -> tuple[str, str]:
-    """``(version, "")`` from ``python -m module --version``, or ``("", reason)`` when it cannot run."""
-    probe = run_process([python, "-m", module, "--version"], cwd=cwd, timeout=120)
+def tool_version(python: str, module: str, cwd: Path, options: Sequence[str] = ()) -> tuple[str, str]:
+    """``(version, "")`` from ``python -m module [options] --version``, or ``("", reason)`` when it cannot run."""
+    probe = run_process([*module_command(python, module), *options, "--version"], cwd=cwd, timeout=120)
     if probe.returncode != 0:
         return "", probe.error or tail(probe.stderr or probe.stdout) or f"{module} --version failed"
     return " ".join(probe.stdout.split()), ""

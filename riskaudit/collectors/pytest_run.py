@@ -6,6 +6,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
+from riskaudit.collectors.launch import module_command, safe_code
 from riskaudit.collectors.process import can_import, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
@@ -57,6 +58,7 @@ def run_suite(target: Target, data_file: Path, timeout: float) -> ToolRun:
         needed = " and ".join(missing)
         reason = f"cannot start: {python} cannot import {needed}; install it in the target environment"
         return ToolRun(TOOL, ToolStatus.FAILED, executable=python, reason=reason)
+    # plain ``python -m``: the suite runs as the project's own ``python -m pytest`` does, its root on sys.path
     command = [python, "-m", "coverage", "run", f"--data-file={data_file}", "-m", "pytest", "-q"]
     command += ["-p", "no:cacheprovider"]
     result = run_process(command, cwd=target.root, timeout=timeout)
@@ -86,14 +88,14 @@ def combine_parallel(python: str, data_file: Path, cwd: Path, timeout: float) ->
     """With ``parallel = true`` coverage writes ``.coverage.*`` pieces: combine them into data_file."""
     pieces = list(data_file.parent.glob(f"{data_file.name}.*"))
     if pieces and not data_file.is_file():
-        command = [python, "-m", "coverage", "combine", f"--data-file={data_file}", str(data_file.parent)]
+        command = [*module_command(python, "coverage"), "combine", f"--data-file={data_file}", str(data_file.parent)]
         run_process(command, cwd=cwd, timeout=timeout)
 
 
 def _version(python: str, cwd: Path) -> str:
     """``pytest X, coverage Y`` as the target environment has them."""
     probe = run_process(
-        [python, "-c", _VERSION_PROBE],
+        [python, "-c", safe_code(_VERSION_PROBE)],
         cwd=cwd,
         timeout=60,
     )

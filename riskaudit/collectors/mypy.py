@@ -236,6 +236,20 @@ print(json.dumps(failed))
 """Imports each plugin as mypy would, in the interpreter that runs mypy; prints the ones that fail."""
 
 
+def checked_files(target: Target) -> list[str]:
+    """The files mypy is given: a module's stub (``x.pyi`` beside ``x.py``) instead of its source.
+
+    mypy prefers the stub when it finds both while walking a folder, as a project's own ``mypy src`` does;
+    given the ``.py`` file by name it would check the source instead, and report every name a generated
+    module (protobuf's ``*_pb2.py``) creates at run time as missing.
+    """
+    checked = []
+    for source in target.files:
+        stub = Path(source.path).with_suffix(".pyi").as_posix()
+        checked.append(stub if (target.root / stub).is_file() else source.path)
+    return checked
+
+
 def result_key(target: Target, python: str, version: str, command: Iterable[str]) -> str | None:
     """Cache key of a whole mypy run: version, command, config, every file's content and the target environment.
 
@@ -244,7 +258,8 @@ def result_key(target: Target, python: str, version: str, command: Iterable[str]
     stamp = environment_stamp(target.python)
     if stamp is None:
         return None
-    files = [part for f in target.files for part in (f.path, file_digest(target.root / f.path))]
+    paths = sorted({f.path for f in target.files} | set(checked_files(target)))
+    files = [part for path in paths for part in (path, file_digest(target.root / path))]
     config = config_digest(target.root, CONFIG_FILES)
     return digest("mypy", version, python, target.python, stamp, config, *command, "--", *files)
 
@@ -383,7 +398,7 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     version, problem = cached_tool_version(python, "mypy", cwd, cache)
     if problem:
         return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=problem)
-    files = [str(target.root / f.path) if target.untrusted else f.path for f in target.files]
+    files = [str(target.root / path) if target.untrusted else path for path in checked_files(target)]
     config = None if target.untrusted else find_config(target.root)
     if not files and not (config is not None and config.selects_files):
         return ToolRun("mypy", ToolStatus.SKIPPED, version, executable, reason="no Python files")

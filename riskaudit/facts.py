@@ -21,10 +21,10 @@ SQL_COMPARISON_CODES = frozenset({"E711", "E712"})
 """pycodestyle's comparisons to None/True/False: the correct idiom inside SQLAlchemy expressions."""
 CALL_IN_DEFAULT_CODES = frozenset({"B008"})
 """bugbear's function call in a parameter default: the idiom of FastAPI's ``Depends()`` and kin."""
-BARE_EXCEPT_CODES = frozenset({"E722", "B001"})
+BARE_EXCEPT_CODES = frozenset({"E722", "B001", "B036"})
+"""pycodestyle's and bugbear's bare ``except:``, and bugbear's ``except BaseException:``."""
 OBJECT_TYPE = re.compile(r'(?<![\w."])"object"(?![\w."])')
 """mypy naming the type ``object``: what it infers for the values of a dict or list literal of mixed types."""
-"""pycodestyle's and bugbear's bare ``except:``."""
 
 
 def is_framework_default(finding: RawFinding, source: SourceFile) -> bool:

@@ -21,8 +21,15 @@ AUTH = "auth"
 CONTENT_KINDS = (DATA_ACCESS, PERSISTENCE, AUTH)
 """Every content kind a layer can be recognised by."""
 
+_ORM_SCHEMA = (
+    "DeclarativeBase", "DeclarativeBaseNoMeta", "declarative_base", "as_declarative", "declared_attr",
+    "Mapped", "mapped_column", "relationship", "backref", "registry", "MappedAsDataclass", "column_property",
+    "composite", "synonym", "sessionmaker", "scoped_session",
+)
+"""Names of ``sqlalchemy.orm`` that declare the schema or set up sessions (``Session``, ``selectinload`` query)."""
 SCHEMA_IMPORTS = (
-    "sqlalchemy.orm", "sqlalchemy.ext.declarative", "sqlalchemy.ext.asyncio.create_async_engine",
+    *(f"sqlalchemy.orm.{name}" for name in _ORM_SCHEMA),
+    "sqlalchemy.ext.declarative", "sqlalchemy.ext.asyncio.create_async_engine",
     "sqlalchemy.ext.asyncio.async_sessionmaker", "sqlalchemy.ext.asyncio.AsyncAttrs", "sqlalchemy.Column",
     "sqlalchemy.Table", "sqlalchemy.MetaData", "sqlalchemy.create_engine", "sqlalchemy.engine_from_config",
     "sqlalchemy.types.TypeDecorator", "sqlalchemy.TypeDecorator", "sqlmodel.SQLModel", "sqlmodel.Field",

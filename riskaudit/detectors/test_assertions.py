@@ -208,8 +208,9 @@ class AssertionFreeTest(Detector):
     whose name may assert for it (``assertEqual``, ``check_*``, ``verify``, ``pytest.fail``,
     ``pytest.skip``, a ``*_test`` helper), a call of a helper defined in the same file or imported
     from test code, a ``self.`` method call (unittest helpers), or a fixture that checks for it
-    (``snapshot``, ``benchmark``, ``data_regression``). What is left only shows that the code ran
-    without raising.
+    (``snapshot``, ``benchmark``, ``data_regression``). A test whose check is thrown away
+    (``result == 3`` without ``assert``) is ``DiscardedCheck``'s finding, not reported here again.
+    What is left only shows that the code ran without raising.
     """
 
     RULE = "RA308"
@@ -226,9 +227,11 @@ class AssertionFreeTest(Detector):
         "def test_snap(snapshot):\n    snapshot.match(render())\n",
         "from .helpers import verify_output\n\ndef test_out():\n    verify_output(run())\n",
         "import pytest\n\n@pytest.fixture\ndef test_data():\n    return {}\n",
+        Example("def test_total():\n    total([1, 2]) == 3\n", path="tests/test_total.py"),
     )
     INVALID = (
         Example("def test_runs():\n    run_job()\n", path="tests/test_jobs.py", line=1),
+        Example("def test_empty():\n    pass\n", path="tests/test_jobs.py", line=1),
         Example("class TestApi:\n    async def test_get(self, client):\n        await client.get('/')\n",
                 path="tests/test_api.py", line=2),
     )
@@ -292,6 +295,11 @@ class AssertionFreeTest(Detector):
     def visit_Raise(self, node: cst.Raise) -> None:
         """A raise fails the test on purpose."""
         self._checks()
+
+    def visit_Expr(self, node: cst.Expr) -> None:
+        """A check thrown away is the discarded-check finding (RA307), the one cause: not reported twice."""
+        if discarded_check(node.value):
+            self._checks()
 
     def visit_With(self, node: cst.With) -> None:
         """A block that expects failure."""

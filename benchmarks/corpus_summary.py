@@ -10,6 +10,7 @@ kept files without scanning.
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, fields
@@ -24,6 +25,7 @@ TOP_RULES = 8
 """Rules listed per scan, most findings first."""
 REASON_WIDTH = 160
 """Characters of a failed tool's reason kept on its line."""
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 
 
 @dataclass(frozen=True)
@@ -67,8 +69,8 @@ def load_record(text: str) -> ScanRecord:
 
 
 def _one_line(text: str, width: int = REASON_WIDTH) -> str:
-    """Whitespace collapsed, cut to width."""
-    line = " ".join(text.split())
+    """Terminal colour codes dropped, whitespace collapsed, cut to width."""
+    line = " ".join(_ANSI.sub("", text).split())
     return line if len(line) <= width else line[: width - 3] + "..."
 
 

@@ -264,7 +264,8 @@ def test_a_scan_line_says_incomplete_with_each_failed_tool_and_counts_rules() ->
     findings = (_finding(1, "a()"), _finding(2, "b()"), _finding(3, "c()", rule="RA203"))
     runs = (ToolRun("mypy", ToolStatus.FAILED, reason="timed out after\n900 s"), ToolRun("flake8", ToolStatus.OK),
             ToolRun("coverage", ToolStatus.SKIPPED, reason="no data"))
-    record = ScanRecord("p", "1", "deps", wall=12.34, exit_code=2, tests="exit 0 in 3 s; coverage 40.0%")
+    record = ScanRecord("p", "1", "deps", wall=12.34, exit_code=2,
+                        tests="exit 0 in 3 s (\x1b[32m\x1b[1m5 passed\x1b[0m); coverage 40.0%")
     lines = scan_lines(record, _result(findings, runs, ("a/b.py (broken link)",)), 321, assess(findings, None))
     assert lines[0].split()[:2] == ["deps", "INCOMPLETE"]
     assert "42 files, 1 not analysed,     3 findings, report 321 lines, wall 12.3 s, exit 2" in lines[0]
@@ -272,7 +273,7 @@ def test_a_scan_line_says_incomplete_with_each_failed_tool_and_counts_rules() ->
     assert not any("flake8" in line or "coverage:" in line for line in lines)
     assert "       rules: RA101 2, RA203 1" in lines
     assert "       not analysed: a/b.py (broken link)" in lines
-    assert "       tests: exit 0 in 3 s; coverage 40.0%" in lines
+    assert "       tests: exit 0 in 3 s (5 passed); coverage 40.0%" in lines
     assert lines[-1].strip().startswith("precision@20 0.00 (0 real, 0 minor, 0 wrong of 3; 3 unreviewed, 3 new")
 
 

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tarfile
@@ -165,19 +166,31 @@ def _tail(text: str, lines: int = 1) -> str:
 
 
 def _run(command: Sequence[str], cwd: Path, env: dict[str, str], timeout: float, log: Path) -> tuple[int | None, str]:
-    """Run a command, its output to log; (exit code or None on timeout, combined output)."""
-    try:
-        proc = subprocess.run(list(command), cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout,
-                              check=False, stdin=subprocess.DEVNULL)
-        code: int | None = proc.returncode
-        output = proc.stdout + proc.stderr
-    except subprocess.TimeoutExpired as exc:
-        code = None
-        output = "".join(
-            part.decode(errors="replace") if isinstance(part, bytes) else part or ""
-            for part in (exc.stdout, exc.stderr)
-        )
-    log.write_text(f"$ {' '.join(command)}\n(cwd {cwd})\n{output}\nexit {code}\n", encoding="utf-8")
+    """Run a command, its output to log; (exit code or None on timeout, combined output).
+
+    On timeout the command first gets SIGINT (pytest then stops cleanly and coverage still writes its
+    data), and SIGKILL 60 s later.
+    """
+    with open(log, "w+", encoding="utf-8", errors="replace") as out:
+        out.write(f"$ {' '.join(command)}\n(cwd {cwd})\n")
+        out.flush()
+        start = out.tell()
+        proc = subprocess.Popen(list(command), cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, text=True)
+        code: int | None
+        try:
+            code = proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.send_signal(signal.SIGINT)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            code = None
+        out.seek(start)
+        output = out.read()
+        out.write(f"\nexit {'timeout' if code is None else code}\n")
     return code, output
 
 

@@ -43,7 +43,7 @@ from riskaudit.serialise import loads as load_result
 
 from corpus_review import Assessment, Review, assess, parse_review, render_template, top_findings
 from corpus_spec import CorpusError, CorpusProject, install_plan, load_corpus, select
-from corpus_summary import ScanRecord, dump_record, load_record, scan_lines, total_lines
+from corpus_summary import ScanRecord, dump_record, load_record, scan_lines, closing_totals, total_lines
 from run import CACHE_MARKER, bare_python, commit_all, source_state
 
 BENCHMARKS = Path(__file__).resolve().parent
@@ -246,8 +246,7 @@ def run_tests(project: CorpusProject, python: str, target: Path, layout: Layout)
     code, output = _run(command, target, env, project.tests_timeout, log)
     seconds = time.perf_counter() - started
     outcome = f"timed out after {project.tests_timeout:.0f} s" if code is None else f"exit {code}"
-    summary = next((line.strip("= ") for line in reversed(output.splitlines())
-                    if " passed" in line or " failed" in line or " error" in line), _tail(output))
+    summary = closing_totals(output)
     _run([python, "-m", "coverage", "combine"], target, env, 600, layout.logs / f"{project.slug}-combine.log")
     made, made_output = _run([python, "-m", "coverage", "json", "-i", "-o", str(coverage_json)], target, env, 600,
                              layout.logs / f"{project.slug}-coverage-json.log")

@@ -26,6 +26,7 @@ TOP_RULES = 8
 REASON_WIDTH = 160
 """Characters of a failed tool's reason kept on its line."""
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_PYTEST_TOTALS = re.compile(r"\b\d+ (?:passed|failed|errors?|skipped|deselected|xfailed|xpassed)\b.* in \d[\d.]*s\b")
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,13 @@ def _one_line(text: str, width: int = REASON_WIDTH) -> str:
     """Terminal colour codes dropped, whitespace collapsed, cut to width."""
     line = " ".join(_ANSI.sub("", text).split())
     return line if len(line) <= width else line[: width - 3] + "..."
+
+
+def closing_totals(output: str) -> str:
+    """The closing totals of pytest (``3 failed, 120 passed in 4.2s``) in a test run's output, else its last line."""
+    lines = [_ANSI.sub("", line).strip(" =") for line in output.splitlines() if line.strip()]
+    totals = [line for line in lines if _PYTEST_TOTALS.search(line)]
+    return (totals or lines or ["no output"])[-1]
 
 
 def precision_text(assessment: Assessment) -> str:

@@ -35,7 +35,14 @@ from corpus_spec import (  # noqa: E402
     requirement_lines,
     select,
 )
-from corpus_summary import ScanRecord, dump_record, load_record, scan_lines, total_lines  # noqa: E402
+from corpus_summary import (  # noqa: E402
+    ScanRecord,
+    dump_record,
+    load_record,
+    scan_lines,
+    closing_totals,
+    total_lines,
+)
 
 SHA = "a" * 64
 HEAD = 'project = "p"\nversion = "1"\n'
@@ -295,6 +302,17 @@ def test_totals_add_up_per_mode() -> None:
         in lines
     assert "  total bare: 0.00 (0 real of 1 top findings in 1 projects; 1 unreviewed, 1 new since the last review)" \
         in lines
+
+
+def test_the_test_run_is_summarised_by_pytest_totals_not_by_a_log_line_that_mentions_errors() -> None:
+    output = ("tests/test_a.py ..F\n"
+              'E   errors=[{"loc": ["query"], "msg": "Invalid date format"}]\n'
+              "\x1b[31m===== \x1b[1m1 failed\x1b[0m, \x1b[32m2 passed\x1b[0m in 0.52s =====\x1b[0m\n"
+              "some teardown noise\n")
+    assert closing_totals(output) == "1 failed, 2 passed in 0.52s"
+    assert closing_totals("3 errors in 10.17s\n") == "3 errors in 10.17s"
+    assert closing_totals("Traceback...\nNo module named pytest\n") == "No module named pytest"
+    assert closing_totals("") == "no output"
 
 
 def test_a_scan_record_round_trips_and_ignores_unknown_keys() -> None:

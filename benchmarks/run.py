@@ -135,16 +135,25 @@ def workspace(project: Project, sdist: Path, cache: Path) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     package = sdist / project.package
     shutil.copytree(package, root / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    commit_all(root, targets, f"{project.name} {project.version}")
+    ready.write_text("ok\n", encoding="utf-8")
+    return root
+
+
+def commit_all(root: Path, home: Path, message: str) -> None:
+    """Make root a git repository holding everything in it as one commit (a bare ``.hg`` marker without git).
+
+    Either way root is a project root for the tools: mypy and riskaudit look for config no further up.
+    git runs with HOME set to home and no system config, so no user's git settings apply.
+    """
     if shutil.which("git"):
-        env = {**os.environ, "HOME": str(targets), "GIT_CONFIG_NOSYSTEM": "1"}
+        env = {**os.environ, "HOME": str(home), "GIT_CONFIG_NOSYSTEM": "1"}
         identity = ["-c", "user.name=benchmark", "-c", "user.email=benchmark@localhost", "-c", "commit.gpgsign=false"]
         _call(["git", "init", "-q"], cwd=root, env=env)
         _call(["git", "add", "-A"], cwd=root, env=env)
-        _call(["git", *identity, "commit", "-q", "-m", f"{project.name} {project.version}"], cwd=root, env=env)
+        _call(["git", *identity, "commit", "-q", "--no-verify", "-m", message], cwd=root, env=env)
     else:
         (root / ".hg").mkdir()
-    ready.write_text("ok\n", encoding="utf-8")
-    return root
 
 
 def pristine(project: Project, sdist: Path, root: Path) -> None:

@@ -22,7 +22,7 @@ from typing import Any
 
 from riskaudit.fingerprint import fingerprint_base
 from riskaudit.models import Finding
-from riskaudit.ranking import rank
+from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 
 from corpus_spec import CorpusError
@@ -179,8 +179,13 @@ def parse_review(text: str) -> Review:
 
 
 def top_findings(result: ScanResult, count: int = TOP) -> tuple[Finding, ...]:
-    """The ``count`` highest-ranked findings of a result, in riskaudit's own ranking order."""
-    return rank(result.findings)[:count]
+    """What a reviewer reads first: the report's ranked distinct risks, production code's then test code's.
+
+    Each is the lead finding of one cause (findings of one rule and message pattern are one item of the
+    report); at most ``count``, fewer when the report ranks fewer (low and info findings are only counted).
+    """
+    view = build_view(result)
+    return tuple(group.lead for group in (*view.ranked, *view.test_ranked))[:count]
 
 
 @dataclass(frozen=True)

@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from riskaudit.catalogue import default_catalogue
 from riskaudit.fingerprint import fingerprint_base
 from riskaudit.models import ExcerptLine, Finding, Severity, ToolRun, ToolStatus
+from riskaudit.ranking import rank
 from riskaudit.results import ScanMeta, ScanResult
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
@@ -206,10 +208,20 @@ def test_without_a_record_every_top_finding_is_new_and_nothing_is_real() -> None
     assert assess([], None).precision is None
 
 
-def test_the_top_twenty_are_the_highest_ranked() -> None:
-    findings = tuple(_finding(n, f"x{n}()", risk=float(n)) for n in range(1, 31))
-    top = top_findings(_result(findings))
+def _word(number: int) -> str:
+    """A number spelt in letters (messages differing only in numbers are one cause)."""
+    return "".join(chr(ord("a") + int(digit)) for digit in str(number))
+
+
+def test_the_top_twenty_are_the_reports_ranked_distinct_risks() -> None:
+    findings = [_finding(n, f"x{n}()", risk=float(n), message=f"problem {_word(n)}") for n in range(1, 31)]
+    # the same cause in another place is one item of the report, not a second reviewed finding
+    findings.append(_finding(31, "x31()", risk=29.5, message="problem " + _word(30)))
+    findings.append(_finding(32, "x32()", risk=50.0, severity=Severity.LOW, message="style"))
+    result = replace(_result(tuple(rank(findings))), rules={"RA101": default_catalogue().get("RA101").doc})
+    top = top_findings(result)
     assert len(top) == 20 and top[0].line == 30 and top[-1].line == 11
+    assert 31 not in [f.line for f in top] and 32 not in [f.line for f in top]
 
 
 def test_the_template_keeps_verdicts_and_missed_entries_and_adds_new_findings_blank() -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from riskaudit.detectors.base import Detector
+from riskaudit.collectors.registry import TOOLS as REGISTERED_TOOLS
 from riskaudit.errors import CatalogueError
 from riskaudit.models import Confidence, RuleDoc, Severity
 
@@ -22,7 +23,8 @@ CATEGORIES = (
     "concurrency",
     "maintainability",
 )
-TOOLS = ("mypy", "flake8", "radon", "coverage", "pytest", "riskaudit")
+TOOLS = REGISTERED_TOOLS
+"""The tools a mapping may name: every run a scan can have (see ``riskaudit.collectors.registry``)."""
 FACTS = (
     "hasattr-guard",
     "third-party-type",

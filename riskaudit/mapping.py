@@ -21,7 +21,7 @@ from riskaudit.models import (
     ToolRun,
     ToolStatus,
 )
-from riskaudit.ranking import rank, score
+from riskaudit.ranking import score
 from riskaudit.roles import SOURCE, role_of
 from riskaudit.sources import SourceIndex
 
@@ -34,7 +34,7 @@ class Mapped:
     """The outcome of mapping: ranked findings and what could not be mapped."""
 
     findings: tuple[Finding, ...]
-    """Ranked findings."""
+    """Mapped and scored findings (ranked later, once)."""
     unmapped: tuple[RawFinding, ...]
     """Raw findings no rule covers (kept visible in the report)."""
     deselected: int
@@ -78,15 +78,41 @@ def split_repeats(raws: Sequence[RawFinding]) -> list[list[RawFinding]]:
 
 
 @dataclass(frozen=True)
-class _Exposure:
-    """What the ranking needs to know about where findings are."""
+class Placement:
+    """Where findings are, as far as their score depends on it: sources, complexity, coverage, layers."""
 
     index: SourceIndex
+    """Every analysed file (symbols and excerpts)."""
     functions: Mapping[str, Sequence[FunctionComplexity]]
+    """Each file's function complexities."""
     coverage: Mapping[str, float]
+    """Each measured file's coverage percentage."""
     function_coverage: Mapping[str, Sequence[FunctionCoverage]]
+    """Each measured file's per-function coverage."""
     untested: frozenset[str]
+    """Files whose coverage counts as none (the data layer tested only against mocks)."""
     layers: LayerMap
+    """The critical layer of each file."""
+
+    @classmethod
+    def of(
+        cls,
+        index: SourceIndex,
+        functions: Iterable[FunctionComplexity],
+        coverage: CoverageData | None,
+        layers: LayerMap,
+        function_coverage: Iterable[FunctionCoverage] = (),
+        untested: Iterable[str] = (),
+    ) -> Placement:
+        """The placement of one scan's findings, indexed by file."""
+        by_file: dict[str, list[FunctionComplexity]] = {}
+        for function in functions:
+            by_file.setdefault(function.path, []).append(function)
+        per_file: dict[str, list[FunctionCoverage]] = {}
+        for measured in function_coverage:
+            per_file.setdefault(measured.path, []).append(measured)
+        percent = {f.path: f.percent for f in coverage.files} if coverage else {}
+        return cls(index, by_file, percent, per_file, frozenset(untested), layers)
 
     def coverage_at(self, path: str | None, line: int | None) -> float | None:
         """Coverage of the innermost measured function at the line, else of the file; None if unmeasured."""
@@ -108,7 +134,7 @@ def severity_in(doc: RuleDoc, role: str) -> Severity:
     return max(doc.severity, doc.test_severity, key=lambda severity: severity.rank)
 
 
-def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawFinding], where: _Exposure) -> Finding:
+def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawFinding], where: Placement) -> Finding:
     """One scored finding from the raw findings that agree on it."""
     source = where.index.get(path)
     role = role_of(path)
@@ -138,19 +164,14 @@ def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawF
 
 
 def map_findings(
-    runs: Iterable[ToolRun],
-    catalogue: Catalogue,
-    index: SourceIndex,
-    functions: Sequence[FunctionComplexity],
-    coverage: CoverageData | None,
-    layers: LayerMap,
-    kept_rules: Collection[str],
-    function_coverage: Sequence[FunctionCoverage] = (),
-    untested: Collection[str] = (),
+    runs: Iterable[ToolRun], catalogue: Catalogue, where: Placement, kept_rules: Collection[str]
 ) -> Mapped:
-    """Map every finding of every successful run onto its rule, merge, score and rank."""
-    classes = index.project_classes
-    modules = project_modules(index.files)
+    """Map every finding of every successful run onto its rule, merge one defect's sources, and score it.
+
+    The findings come out unranked: the scan ranks once, after suppressions and scoping.
+    """
+    classes = where.index.project_classes
+    modules = project_modules(where.index.files)
     merged: dict[tuple[str, str | None, int | None], list[RawFinding]] = {}
     unmapped: list[RawFinding] = []
     deselected = 0
@@ -158,7 +179,7 @@ def map_findings(
         if run.status is not ToolStatus.OK:
             continue
         for raw in run.findings:
-            facts = facts_for(raw, index.get(raw.path), classes, modules)
+            facts = facts_for(raw, where.index.get(raw.path), classes, modules)
             rule = catalogue.match(raw.tool, raw.code, raw.message, facts)
             if rule is None:
                 unmapped.append(raw)
@@ -166,26 +187,19 @@ def map_findings(
                 deselected += 1
             else:
                 merged.setdefault((rule.id, raw.path, raw.line), []).append(raw)
-    by_file: dict[str, list[FunctionComplexity]] = {}
-    for function in functions:
-        by_file.setdefault(function.path, []).append(function)
-    per_file: dict[str, list[FunctionCoverage]] = {}
-    for measured in function_coverage:
-        per_file.setdefault(measured.path, []).append(measured)
-    where = _Exposure(
-        index=index,
-        functions=by_file,
-        coverage={f.path: f.percent for f in coverage.files} if coverage else {},
-        function_coverage=per_file,
-        untested=frozenset(untested),
-        layers=layers,
-    )
     findings = [
         _finding(catalogue.get(rule_id), path, line, raws, where)
         for (rule_id, path, line), group in merged.items()
         for raws in split_repeats(group)
     ]
-    return Mapped(rank(findings), tuple(unmapped), deselected)
+    return Mapped(tuple(findings), tuple(unmapped), deselected)
+
+
+def merge(first: Mapped, second: Mapped) -> Mapped:
+    """Two mappings as one (findings, unmapped findings and deselected counts added up)."""
+    return Mapped(
+        (*first.findings, *second.findings), (*first.unmapped, *second.unmapped), first.deselected + second.deselected
+    )
 
 
 def rules_used(findings: Iterable[Finding], catalogue: Catalogue) -> dict[str, RuleDoc]:

@@ -23,13 +23,12 @@ from __future__ import annotations
 import io
 import re
 import tokenize
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 
 from riskaudit.catalogue import Catalogue
 from riskaudit.mapping import Mapped
 from riskaudit.models import Finding, RawFinding, SuppressedFinding, ToolRun, ToolStatus
-from riskaudit.ranking import rank
 from riskaudit.sources import SourceFile, SourceIndex
 
 TOOL = "riskaudit"
@@ -200,31 +199,26 @@ def judgeable_rules(catalogue: Catalogue, runs: Iterable[ToolRun], kept_rules: C
     )
 
 
-def suppress(
-    mapped: Mapped,
-    index: SourceIndex,
-    catalogue: Catalogue,
-    runs: Iterable[ToolRun],
-    kept_rules: Collection[str],
-    remap: Callable[[ToolRun], Mapped],
-) -> tuple[Mapped, tuple[SuppressedFinding, ...]]:
-    """Apply the target's inline suppressions to mapped findings.
+@dataclass(frozen=True)
+class Suppressions:
+    """What the target's inline suppressions did to the mapped findings."""
 
-    ``remap`` maps the findings about suppressions (a synthetic ``riskaudit`` run) onto the
-    catalogue the same way the scan mapped every other finding; they join the ranked findings.
-    """
+    mapped: Mapped
+    """The mapping without the findings that were silenced."""
+    suppressed: tuple[SuppressedFinding, ...]
+    """The silenced findings, each with its reason."""
+    problems: ToolRun | None
+    """Findings about the suppressions themselves (RA601, RA602) as a ``riskaudit`` run, to be mapped like
+    every other run; None when there are none."""
+
+
+def suppress(
+    mapped: Mapped, index: SourceIndex, catalogue: Catalogue, runs: Iterable[ToolRun], kept_rules: Collection[str]
+) -> Suppressions:
+    """Apply the target's inline suppressions to mapped findings."""
     outcome = apply(mapped.findings, collect(index), catalogue.rules, judgeable_rules(catalogue, runs, kept_rules))
-    if not outcome.problems and not outcome.suppressed:
-        return mapped, ()
-    extra = remap(ToolRun(TOOL, ToolStatus.OK, findings=outcome.problems)) if outcome.problems else None
-    findings = rank((*outcome.kept, *(extra.findings if extra else ())))
-    merged = replace(
-        mapped,
-        findings=findings,
-        unmapped=mapped.unmapped + (extra.unmapped if extra else ()),
-        deselected=mapped.deselected + (extra.deselected if extra else 0),
-    )
-    return merged, outcome.suppressed
+    problems = ToolRun(TOOL, ToolStatus.OK, findings=outcome.problems) if outcome.problems else None
+    return Suppressions(replace(mapped, findings=tuple(outcome.kept)), outcome.suppressed, problems)
 
 
 def suppressed_counts(suppressed: Iterable[SuppressedFinding]) -> Mapping[str, int]:

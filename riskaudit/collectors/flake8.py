@@ -18,6 +18,7 @@ from riskaudit.collectors.launch import module_command
 from riskaudit.collectors.process import display_command, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment.python import tool_interpreter
+from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
 CONFIG_FILES = (".flake8", "setup.cfg", "tox.ini")
@@ -182,3 +183,15 @@ def _analyse_all(
     if findings is None:
         return replace(outcome[0], duration=time.monotonic() - start)
     return replace(run, findings=findings, duration=time.monotonic() - start)
+
+
+class Flake8:
+    """flake8 behind the collector interface."""
+
+    def collect(self, context: CollectContext) -> Collected:
+        """flake8's run on the target's files."""
+        return Collected((collect(context.target, context.options.timeout, context.cache),))
+
+
+COLLECTOR = Flake8()
+"""The flake8 collector (see ``riskaudit.collectors.registry``)."""

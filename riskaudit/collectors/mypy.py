@@ -22,6 +22,7 @@ from riskaudit.collectors.process import ProcessResult, display_command, run_pro
 from riskaudit.discovery import Target
 from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.environment.python import interpreter_version, tool_interpreter, version_text
+from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import EnvironmentIssue, RawFinding, ToolRun, ToolStatus
 
 _TEXT_LINE = re.compile(
@@ -437,3 +438,15 @@ def _from_cache(value: object, python: str) -> tuple[tuple[RawFinding, ...], tup
         return None
     issues = tuple(_plugin_issue(str(plugin), str(error), python) for plugin, error in sorted(plugins.items()))
     return findings, issues
+
+
+class Mypy:
+    """mypy behind the collector interface."""
+
+    def collect(self, context: CollectContext) -> Collected:
+        """mypy's run on the target."""
+        return Collected((collect(context.target, context.options.timeout, context.cache),))
+
+
+COLLECTOR = Mypy()
+"""The mypy collector (see ``riskaudit.collectors.registry``)."""

@@ -14,6 +14,7 @@ from radon.visitors import ComplexityVisitor, Function
 
 from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
 from riskaudit.collectors.raw_metrics import maintainability_index
+from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import FunctionComplexity, RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
 from riskaudit.workers import WorkerDied, in_batches
@@ -181,3 +182,16 @@ def _run(status: ToolStatus, start: float, reason: str = "", findings: tuple[Raw
         reason=reason,
         findings=findings,
     )
+
+
+class Radon:
+    """radon behind the collector interface: complexity per function, maintainability per file."""
+
+    def collect(self, context: CollectContext) -> Collected:
+        """radon's run on the parsed sources, with every function's complexity."""
+        run, functions = collect(context.sources.index, context.cache, context.workers, context.jobs)
+        return Collected((run,), functions=functions)
+
+
+COLLECTOR = Radon()
+"""The radon collector (see ``riskaudit.collectors.registry``)."""

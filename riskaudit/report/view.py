@@ -313,7 +313,7 @@ UNTESTED_GROUPS_LIMIT = 12
 """Most classes/modules listed with their untested functions."""
 RISKIEST_LIMIT = 10
 """Most functions listed by CRAP score."""
-ERROR_PATH_CODES = frozenset({"coverage:untested-except", "coverage:untested-finally", "coverage:untested-cleanup"})
+ERROR_PATH_CODES = frozenset({"analysis:untested-except", "analysis:untested-finally", "analysis:untested-cleanup"})
 
 
 def untested_groups(functions: Iterable[FunctionCoverage]) -> tuple[UntestedGroup, ...]:

@@ -1,4 +1,4 @@
-"""Coverage-aware exposure: coverage per function, CRAP scores, and untested error handling.
+"""Coverage analysis: coverage per function, CRAP scores, untested error handling and each layer's untested share.
 
 Pure functions over the source index, radon's complexities and the coverage measurement.
 """
@@ -19,6 +19,8 @@ from riskaudit.models import (
 )
 from riskaudit.sources import SourceFile, SourceIndex, Symbol
 
+ANALYSIS = "analysis"
+"""The tool name of the findings derived here (the scan's own ``analysis`` run)."""
 CLEANUP_NAME = re.compile(
     r"(^|_)(rollback|close|aclose|shutdown|cleanup|clean_up|dispose|teardown|tear_down|disconnect|release|"
     r"terminate|recover|recovery|reset|retry|fallback|on_error|handle_error)($|_)|^__a?exit__$",
@@ -133,7 +135,7 @@ def error_path_findings(
                 where = f" in {owner.qualname}" if owner else ""
                 findings.append(
                     RawFinding(
-                        tool="coverage",
+                        tool=ANALYSIS,
                         code=f"untested-{block.kind}",
                         message=(
                             f"{block.kind} block{where} never executed by the tests "
@@ -148,7 +150,7 @@ def error_path_findings(
         if fn.path not in skip and fn.statements and fn.percent == 0.0 and CLEANUP_NAME.search(name):
             findings.append(
                 RawFinding(
-                    tool="coverage",
+                    tool=ANALYSIS,
                     code="untested-cleanup",
                     message=f"{fn.qualname} (a rollback/close/shutdown path) is never executed by the tests",
                     path=fn.path,
@@ -163,7 +165,7 @@ def crap_findings(functions: Iterable[FunctionCoverage], tests: Iterable[str]) -
     skip = set(tests)
     return tuple(
         RawFinding(
-            tool="coverage",
+            tool=ANALYSIS,
             code="crap",
             message=(
                 f"{fn.qualname}: complexity {fn.complexity}, {fn.percent:.0f}% covered, "

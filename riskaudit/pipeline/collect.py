@@ -1,0 +1,81 @@
+"""Collect: every registered collector, concurrently, on one target; the sources read and parsed once.
+
+flake8 and mypy run as subprocesses from threads; radon and the detectors spread their per-file work
+over one pool of worker processes; the test suite and coverage run in a thread of their own. The source
+index is built here while the subprocess tools run, and handed to the collectors that read it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+
+from riskaudit.cache import Cache
+from riskaudit.collectors.interface import CollectContext, Collected, Listener, Sources
+from riskaudit.collectors.registry import REGISTRY, Entry
+from riskaudit.discovery import Target
+from riskaudit.layers import Layer, LayerMap, assign_layers, content_kinds
+from riskaudit.options import ScanOptions
+from riskaudit.sources import SourceIndex
+from riskaudit.sources_cache import index_sources
+from riskaudit.workers import worker_count, worker_pool
+
+
+@dataclass(frozen=True)
+class Collection:
+    """What the collect stage produced: every collector's result, in registry order, and the sources."""
+
+    results: tuple[Collected, ...]
+    """One result per registered collector, in registry (report) order."""
+    index: SourceIndex
+    """Every analysed file."""
+    layers: LayerMap
+    """The critical layer of each file."""
+
+
+class UndeclaredRunError(RuntimeError):
+    """A collector returned a run its registry entry does not declare (it would be missing from reports)."""
+
+
+def file_layers(index: SourceIndex, layers: Sequence[Layer], target: Target) -> LayerMap:
+    """The critical layer of every analysed file, from what its imports say it does and the configured layers."""
+    kinds = {path: content_kinds(name for _, name in source.imports) for path, source in index.files.items()}
+    return assign_layers(layers, kinds, (f.path for f in target.files if f.is_test))
+
+
+def checked(entry: Entry, collected: Collected) -> Collected:
+    """The result, after checking that every run it holds is one its registry entry declares."""
+    for run in collected.runs:
+        if run.name not in entry.tools:
+            raise UndeclaredRunError(f"{entry.module} returned a run {run.name!r} its registry entry does not declare")
+    return collected
+
+
+def collect(target: Target, options: ScanOptions, cache: Cache, listener: Listener) -> Collection:
+    """Run every registered collector on the target; returns their results once all have ended."""
+    jobs = worker_count()
+    ready: Future[tuple[SourceIndex, LayerMap]] = Future()
+    with ThreadPoolExecutor(max_workers=len(REGISTRY), thread_name_prefix="riskaudit") as pool, worker_pool(
+        jobs
+    ) as workers:
+        context = CollectContext(target, options, cache, Sources(ready), workers, jobs)
+        futures: dict[Future[Collected], Entry] = {}
+        for entry in REGISTRY:
+            for tool in entry.tools:
+                listener.started(tool)
+            futures[pool.submit(entry.collector().collect, context)] = entry
+        try:
+            index = index_sources(target.root, target.source_paths, cache)
+            layers = file_layers(index, options.layers, target)
+        except BaseException as exc:
+            ready.set_exception(exc)
+            raise
+        ready.set_result((index, layers))
+        results: dict[str, Collected] = {}
+        for future in as_completed(futures):
+            entry = futures[future]
+            results[entry.module] = checked(entry, future.result())
+            for run in results[entry.module].runs:
+                listener.finished(run)
+    return Collection(tuple(results[entry.module] for entry in REGISTRY), index, layers)

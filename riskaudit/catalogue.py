@@ -314,10 +314,10 @@ def add_detectors(catalogue: Catalogue, detectors: Iterable[type[Detector]]) -> 
         if doc.id in rules:
             raise CatalogueError(f"{name}: rule id {doc.id} is already defined by a rule file or detector")
         try:
-            parse_rule(_doc_as_table(doc))
+            parsed = parse_rule(_doc_as_table(doc))
         except ValueError as exc:
             raise CatalogueError(f"{name}: {exc}") from None
-        rules[doc.id] = Rule(doc=doc, mappings=(mapping,))
+        rules[doc.id] = Rule(doc=parsed.doc, mappings=(mapping,))
     return Catalogue(rules=dict(sorted(rules.items())))
 
 

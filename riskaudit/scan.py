@@ -24,6 +24,7 @@ from riskaudit.collectors import pytest_run
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.collectors.process import run_process
 from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.links import check_links
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.environment.issues import fold
@@ -140,6 +141,7 @@ def scan_target(
     target: Target, path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None
 ) -> ScanResult:
     """Run the collectors on a prepared target, then map and rank their findings."""
+    check_links(catalogue, ALL_DETECTORS)
     catalogue = with_severities(catalogue, options.severities)
     listener = progress or _Silent()
     # an untrusted target could ship a .riskaudit_cache that hides findings: never read it

@@ -62,7 +62,7 @@ def test_detector_reports_invalid_code(detector: type[Detector], example: Exampl
 def test_detector_has_examples_and_a_documented_rule(detector: type[Detector]) -> None:
     assert len(detector.VALID) >= 2 and len(detector.INVALID) >= 1
     assert detector.__doc__ and detector.MESSAGE and detector.CODE
-    rule = default_catalogue().get(detector.rule_id())
+    rule = default_catalogue().get(detector.RULE)
     assert any(m.tool == "riskaudit" and m.code == detector.CODE for m in rule.mappings)
 
 

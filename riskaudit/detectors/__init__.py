@@ -12,7 +12,7 @@ import pkgutil
 
 from riskaudit.detectors.base import Detector
 
-_FRAMEWORK = frozenset({"base", "project", "runner"})
+_FRAMEWORK = frozenset({"base", "links", "project", "runner"})
 
 
 def _discover() -> tuple[type[Detector], ...]:
@@ -27,7 +27,7 @@ def _discover() -> tuple[type[Detector], ...]:
             for _, obj in inspect.getmembers(module, inspect.isclass)
             if issubclass(obj, Detector) and obj is not Detector and obj.__module__ == module.__name__
         )
-    return tuple(sorted(found, key=lambda d: (d.rule_id(), d.CODE)))
+    return tuple(sorted(found, key=lambda d: (d.RULE, d.CODE)))
 
 
 ALL_DETECTORS: tuple[type[Detector], ...] = _discover()

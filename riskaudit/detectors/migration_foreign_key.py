@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts, call_name, dotted_name, keyword
-from riskaudit.models import Confidence, RawFinding, RuleDoc, Severity
+from riskaudit.models import RawFinding
 
 _OPS = {
     "create_table": (0, "table_name"),
@@ -478,54 +478,6 @@ def referenced_table(column: str, table: str, tables: Collection[str]) -> str:
     return ""
 
 
-RULE = RuleDoc(
-    id="RA504",
-    slug="migration-missing-fk",
-    title="Reference column created without a foreign key",
-    category="data-integrity",
-    severity=Severity.HIGH,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "An Alembic migration creates a column named after another table of the schema (user_id next "
-        "to a users table, order_id next to orders) but no migration declares a foreign key for it: "
-        "no sa.ForeignKey() in the column, no sa.ForeignKeyConstraint over it in the create_table, "
-        "and no op.create_foreign_key() later on. The database treats it as a plain number or string."
-    ),
-    risk=(
-        "Nothing stops rows that point at nothing. Deleting a user leaves their orders behind with a "
-        "user_id that no longer exists, a typo or a race between two requests inserts a reference to a "
-        "row that was never committed, and ON DELETE CASCADE/SET NULL cannot be expressed, so cleanup "
-        "depends on every code path remembering it. The orphans surface much later as joins that "
-        "silently drop rows, reports whose totals do not add up, or 500s when the ORM loads a "
-        "relationship that should never be None; repairing them means a data migration on live data."
-    ),
-    recommendation=(
-        "Declare the reference in the migration: sa.ForeignKey('users.id', ondelete=...) in the column "
-        "or a named sa.ForeignKeyConstraint in create_table, choosing ondelete deliberately (CASCADE, "
-        "SET NULL or RESTRICT), and index the column. For a table that already has data, clean up "
-        "orphans first and add the constraint with op.create_foreign_key() (on PostgreSQL NOT VALID, "
-        "then VALIDATE CONSTRAINT). If the column really holds an external identifier, rename it so it "
-        "does not read like a reference (stripe_customer_ref, external_id)."
-    ),
-    example='''
-# before: orders.user_id can point at a user that was deleted or never existed
-op.create_table(
-    "orders",
-    sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column("user_id", sa.Integer(), nullable=False),
-)
-
-# after
-op.create_table(
-    "orders",
-    sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column("user_id", sa.Integer(), sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False),
-)
-op.create_index("ix_orders_user_id", "orders", ["user_id"])
-''',
-)
-
-
 _USERS = (
     "import sqlalchemy as sa\nfrom alembic import op\n\ndef upgrade():\n"
     "    op.create_table('users', sa.Column('id', sa.Integer(), primary_key=True))\n"
@@ -553,7 +505,7 @@ class MigrationForeignKey(MigrationVisitor, Detector):
     ``summarize``, since the tables, later foreign keys and drops live in other files.
     """
 
-    RULE = RULE
+    RULE = "RA504"
     CODE = "migration-missing-fk"
     MESSAGE = "column `{column}` of table `{table}` refers to table `{target}` but has no foreign key"
     SCOPE = "migrations"

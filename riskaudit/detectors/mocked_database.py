@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example, call_name, dotted_name, keyword
-from riskaudit.models import Confidence, RuleDoc, Severity
 
 MOCK_FACTORIES = frozenset(
     {"Mock", "MagicMock", "AsyncMock", "NonCallableMock", "NonCallableMagicMock", "create_autospec"}
@@ -251,55 +250,6 @@ class DatabaseUsageVisitor:
             self.usage.add_string(node.parts[0].value)
 
 
-RULE = RuleDoc(
-    id="RA508",
-    slug="mocked-database",
-    title="Test replaces the database with a mock",
-    category="test-gap",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
-    problem=(
-        "A test builds a mock of the SQLAlchemy session, connection or engine (Mock/MagicMock/AsyncMock "
-        "or create_autospec with spec=AsyncSession, Session, Connection or Engine) or patches the "
-        "session's execute, commit, rollback, flush, add, get or delete. The code under test then "
-        "talks to an object that accepts every call and returns whatever the test configured."
-    ),
-    risk=(
-        "Such a test checks that the repository called session.execute(), not that the query is right. "
-        "SQL that PostgreSQL rejects, a where() that filters the wrong column, a missing join, a unique "
-        "or foreign-key violation, a commit that never happens, a rollback that leaves the session "
-        "unusable, lazy loading after the session closed: none of it can fail against a mock, so "
-        "coverage of the data layer looks high while its real behaviour is untested. The mocks also "
-        "encode today's call sequence, so refactors break the tests while real bugs pass them."
-    ),
-    recommendation=(
-        "Test repositories and services against a real database of the production engine: a "
-        "PostgreSQL started by testcontainers or CI services, one engine per test session, and a "
-        "transaction (or SAVEPOINT) per test that is rolled back afterwards. Keep mocks for the rare "
-        "failure you cannot provoke for real (a dropped connection), and assert on the data, not on "
-        "the calls."
-    ),
-    example='''
-# before: passes whatever SQL the repository builds
-session = AsyncMock(spec=AsyncSession)
-session.execute.return_value.scalar_one_or_none.return_value = user
-assert await UserRepository(session).get(1) is user
-
-# after: a real database, rolled back after each test
-@pytest.fixture
-async def session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
-    async with engine.connect() as conn, conn.begin() as tx:
-        yield AsyncSession(bind=conn, join_transaction_mode="create_savepoint")
-        await tx.rollback()
-
-async def test_get_user(session: AsyncSession) -> None:
-    session.add(User(id=1, email="a@example.com"))
-    await session.flush()
-    assert (await UserRepository(session).get(1)).email == "a@example.com"
-''',
-)
-
-
 class MockedDatabase(DatabaseUsageVisitor, Detector):
     """Finds tests that replace SQLAlchemy's session, connection or engine with a mock.
 
@@ -318,7 +268,7 @@ class MockedDatabase(DatabaseUsageVisitor, Detector):
     recorded by ``RealDatabaseTest`` (RA509).
     """
 
-    RULE = RULE
+    RULE = "RA508"
     CODE = "mocked-database"
     MESSAGE = "test replaces the database's `{target}` with a mock: queries, constraints and transactions go untested"
     SCOPE = "tests"

@@ -25,6 +25,8 @@ from riskaudit.workers import WorkerDied, in_batches, worker_count, worker_pool
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
+UNREADABLE_SOURCE = "unreadable-source"
+"""Code of a file Python would refuse to read (a bad encoding declaration)."""
 
 
 @dataclass(frozen=True)
@@ -209,7 +211,7 @@ def _code_digest(detectors: tuple[type[Detector], ...]) -> str:
 def refused_sources(index: SourceIndex) -> list[RawFinding]:
     """Files Python would refuse to read (a bad encoding declaration) that the linters still accept."""
     return [
-        RawFinding(TOOL, "unreadable-source", f"Python cannot import this file: {source.encoding_error}", path, 1)
+        RawFinding(TOOL, UNREADABLE_SOURCE, f"Python cannot import this file: {source.encoding_error}", path, 1)
         for path, source in sorted(index.files.items())
         if source.encoding_error
     ]

@@ -86,3 +86,16 @@ def test_migration_paths(path: str, expected: bool) -> None:
     from riskaudit.detectors.project import is_migration_path
 
     assert is_migration_path(path) is expected
+
+
+def test_the_registry_holds_the_detector_modules_and_nothing_else() -> None:
+    from pathlib import Path
+
+    import riskaudit.detectors
+
+    package = Path(riskaudit.detectors.__file__).parent
+    framework = {"__init__", "base", "links", "project", "runner"}
+    expected = {f"riskaudit.detectors.{path.stem}" for path in package.glob("*.py") if path.stem not in framework}
+    assert {d.__module__ for d in ALL_DETECTORS} == expected
+    shared = {path.stem for path in (package / "analysis").glob("*.py")} - {"__init__"}
+    assert {"migrations", "database_usage"} <= shared

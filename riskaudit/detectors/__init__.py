@@ -1,7 +1,8 @@
 """riskaudit's own libcst detectors: risk patterns the wrapped tools cannot see.
 
 One module per detector. ``ALL_DETECTORS`` is the registry: every ``Detector`` subclass defined in
-a module of this package, in (rule id, code) order.
+a module of this package, in (rule id, code) order. The framework's modules (``base``, ``links``,
+``project``, ``runner``) and the subpackage ``analysis`` (models several detectors share) hold none.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ def _discover() -> tuple[type[Detector], ...]:
     """Import every detector module of the package and collect the classes it defines."""
     found: list[type[Detector]] = []
     for info in pkgutil.iter_modules(__path__):
-        if info.name in _FRAMEWORK or info.name.startswith("_"):
+        if info.ispkg or info.name in _FRAMEWORK or info.name.startswith("_"):
             continue
         module = importlib.import_module(f"{__name__}.{info.name}")
         found.extend(

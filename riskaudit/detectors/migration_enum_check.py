@@ -7,7 +7,7 @@ import re
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example
-from riskaudit.detectors.migration_foreign_key import ColumnDef, MigrationVisitor, argument
+from riskaudit.detectors.analysis.migrations import ColumnDef, MigrationVisitor, argument
 
 ENUM_NAMES = frozenset({"status", "state", "type", "kind", "role"})
 """Column names (or ``_``-suffixes) that hold one of a fixed set of values."""

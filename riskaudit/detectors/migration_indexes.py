@@ -7,7 +7,7 @@ from typing import ClassVar
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example
-from riskaudit.detectors.migration_foreign_key import MigrationVisitor
+from riskaudit.detectors.analysis.migrations import MigrationVisitor
 
 
 def _index_calls(table: str, count: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example, call_name
-from riskaudit.detectors.migration_foreign_key import ColumnDef, MigrationVisitor, is_true, string_value
+from riskaudit.detectors.analysis.migrations import ColumnDef, MigrationVisitor, is_true, string_value
 
 DATETIME_TYPES = frozenset({"DateTime", "DATETIME", "TIMESTAMP"})
 """SQLAlchemy date-time types whose ``timezone`` defaults to False."""

@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 
 from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts
-from riskaudit.detectors.mocked_database import DatabaseUsageVisitor
+from riskaudit.detectors.analysis.database_usage import DatabaseUsageVisitor
 from riskaudit.models import RawFinding
 from riskaudit.roles import SOURCE, role_of
 

@@ -203,8 +203,12 @@ def facts_digest(project: ProjectFacts, detectors: Sequence[type[Detector]]) -> 
 
 @lru_cache(maxsize=8)
 def _code_digest(detectors: tuple[type[Detector], ...]) -> str:
-    """Digest of the detectors' own source (and the framework's): changed code means fresh results."""
-    files = {Path(__file__), Path(inspect.getfile(Detector))} | {Path(inspect.getfile(d)) for d in detectors}
+    """Digest of every module of the detectors package (shared analysis included) and of the detectors given.
+
+    Changed code means fresh results.
+    """
+    package = Path(inspect.getfile(Detector)).parent
+    files = set(package.rglob("*.py")) | {Path(inspect.getfile(d)) for d in detectors}
     return digest(*(path.read_bytes() for path in sorted(files)))
 
 

@@ -110,6 +110,13 @@ class Detector(cst.BatchableCSTVisitor):
         self.facts: list[str] = []
         self._positions: Callable[[cst.CSTNode], CodeRange] | None = None
 
+    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
+        """The shared analyses this detector reads while it visits a file (see ``riskaudit.detectors.analysis``).
+
+        The runner visits them in the same traversal, each node just before the detector; none by default.
+        """
+        return ()
+
     def bind_positions(self, positions: Callable[[cst.CSTNode], CodeRange]) -> None:
         """Give the detector the (lazy) source positions of the module it is about to visit."""
         self._positions = positions

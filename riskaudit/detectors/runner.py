@@ -97,7 +97,7 @@ def analyse_file(
     for detector in active:
         detector.bind_positions(positions)
     try:
-        wrapper.visit_batched(active)
+        wrapper.visit_batched([visitor for detector in active for visitor in (*detector.analyses(), detector)])
     except RecursionError:
         return FileOutcome(path, (), (), skipped="too deeply nested for the detectors")
     except Exception as exc:  # noqa: BLE001 - a detector bug must show, not vanish

@@ -23,9 +23,9 @@ from riskaudit.collectors.mypy import CACHED_NOTE
 from riskaudit.collectors import pytest_run
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.collectors.process import run_process
-from riskaudit.detectors import ALL_DETECTORS
 from riskaudit.detectors.links import check_links
 from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states

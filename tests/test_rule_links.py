@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from riskaudit.catalogue import default_catalogue, load_catalogue
-from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.base import Detector
 from riskaudit.detectors.links import check_links, link_problems
 from riskaudit.detectors.naive_datetime import NaiveDatetime

@@ -73,6 +73,11 @@ def positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
     return ranges
 
 
+def visitors(detectors: Iterable[Detector]) -> list[cst.BatchableCSTVisitor]:
+    """What one batched traversal visits: each detector, just after the shared analyses it reads."""
+    return [visitor for detector in detectors for visitor in (*detector.analyses(), detector)]
+
+
 def analyse_file(
     path: str, text: str, project: ProjectFacts, detectors: Sequence[type[Detector]]
 ) -> FileOutcome:
@@ -97,7 +102,7 @@ def analyse_file(
     for detector in active:
         detector.bind_positions(positions)
     try:
-        wrapper.visit_batched([visitor for detector in active for visitor in (*detector.analyses(), detector)])
+        wrapper.visit_batched(visitors(active))
     except RecursionError:
         return FileOutcome(path, (), (), skipped="too deeply nested for the detectors")
     except Exception as exc:  # noqa: BLE001 - a detector bug must show, not vanish

@@ -64,9 +64,8 @@ class HasattrNarrowing(Detector):
     ``hasattr-guard`` fact of mypy's findings): the body of ``if hasattr(...)`` (and the ``else`` of
     ``if not hasattr(...)``), the right side of ``and``/``or`` chains, both arms of conditional
     expressions, the element of a comprehension filtered by hasattr(), ``assert hasattr(...)`` and
-    ``if not hasattr(...): return/raise/continue/break`` for the rest of the block, until X is
-    rebound. X is a name or an attribute chain
-    (``obj``, ``self.model``); for any X but the enclosing class's own object its class is unknown,
+    ``if not hasattr(...): return/raise/continue/break`` for the rest of the block. X is a name or
+    an attribute chain (``obj``, ``self.model``); for any X but the enclosing class's own object its class is unknown,
     so the use is reported, as mypy does. ``hasattr(self, "a")`` (``cls``, ``self.__class__``) is
     fine when the class assigns ``self.a``/``cls.a`` anywhere, calls ``setattr(self, "a", ...)`` or
     binds ``a`` in its body (attribute, annotation, method, property), and is not reported when a

@@ -28,9 +28,9 @@ from libcst.metadata import CodeRange, MetadataWrapper
 
 from riskaudit.cache import NO_CACHE
 from riskaudit.collectors import radon as radon_collector
-from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.project import file_context, project_facts
-from riskaudit.detectors.runner import LazyPositions, run_detectors
+from riskaudit.detectors.runner import LazyPositions, run_detectors, visitors
 from riskaudit.discovery import load_target
 from riskaudit.models import ToolRun
 from riskaudit.workers import worker_count, worker_pool
@@ -121,7 +121,7 @@ def breakdown(index: SourceIndex) -> dict[str, object]:
             positions = TimedPositions(wrapper, clocks["positions"])
             for detector in active:
                 detector.bind_positions(positions)
-            clocks["visit"].time(wrapper.visit_batched, active)
+            clocks["visit"].time(wrapper.visit_batched, visitors(active))
         except Exception as exc:  # noqa: BLE001 - a file the runner would skip is only counted here
             problems.append(f"{path}: {type(exc).__name__}")
             continue

@@ -1,4 +1,9 @@
-"""The rule catalogue: one TOML file per rule, loaded, validated and matched against findings."""
+"""The rule catalogue: one TOML file per rule, loaded, validated and matched against findings.
+
+Pure data: every rule lives in ``rules/*.toml``, those that riskaudit's own detectors feed included (their
+files map the detector codes under ``tool = "riskaudit"``). Which detector feeds which rule is checked
+where both are known, by ``riskaudit.detectors.links``.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +15,6 @@ from functools import cached_property
 from pathlib import Path
 from typing import TypeVar
 
-from riskaudit.detectors.base import Detector
 from riskaudit.collectors.registry import TOOLS as REGISTERED_TOOLS
 from riskaudit.errors import CatalogueError
 from riskaudit.models import Confidence, RuleDoc, Severity
@@ -92,6 +96,8 @@ class Rule:
     """What the rule is about (carried into results and reports)."""
     mappings: tuple[RuleMapping, ...]
     """Tool findings that map onto this rule."""
+    path: Path | None = None
+    """The rule file it was read from; None for a rule built in code."""
 
     @property
     def id(self) -> str:
@@ -163,10 +169,8 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
 
 
 def default_catalogue() -> Catalogue:
-    """The packaged rule files plus the rules of riskaudit's own detectors."""
-    from riskaudit.detectors import ALL_DETECTORS
-
-    return add_detectors(load_catalogue(), ALL_DETECTORS)
+    """The packaged rule files."""
+    return load_catalogue()
 
 
 def load_rule(path: Path) -> Rule:
@@ -176,9 +180,10 @@ def load_rule(path: Path) -> Rule:
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise CatalogueError(f"{path}: cannot read rule file: {exc}") from None
     try:
-        return parse_rule(data, expected_stem=path.stem)
+        rule = parse_rule(data, expected_stem=path.stem)
     except ValueError as exc:
         raise CatalogueError(f"{path}: {exc}") from None
+    return replace(rule, path=path)
 
 
 def parse_rule(data: MappingType[str, object], expected_stem: str | None = None) -> Rule:
@@ -296,41 +301,6 @@ def select_rules(rule_ids: Iterable[str], select: Iterable[str], ignore: Iterabl
     return kept
 
 
-def add_detectors(catalogue: Catalogue, detectors: Iterable[type[Detector]]) -> Catalogue:
-    """The catalogue with each detector's rule: its own documented rule, or a mapping onto an existing one.
-
-    Raises CatalogueError naming the detector when its rule id is unknown or clashes with a rule file.
-    """
-    rules = dict(catalogue.rules)
-    for detector in detectors:
-        mapping = RuleMapping(tool="riskaudit", code=detector.CODE, message=None, requires=frozenset())
-        name = f"detector {detector.__module__}.{detector.__qualname__}"
-        if isinstance(detector.RULE, str):
-            if detector.RULE not in rules:
-                raise CatalogueError(f"{name}: feeds rule {detector.RULE}, which no rule file defines")
-            rule = rules[detector.RULE]
-            if mapping not in rule.mappings:  # a rule file may name the detector's code itself
-                rules[rule.id] = Rule(doc=rule.doc, mappings=(*rule.mappings, mapping))
-            continue
-        doc = detector.RULE
-        if doc.id in rules:
-            raise CatalogueError(f"{name}: rule id {doc.id} is already defined by a rule file or detector")
-        try:
-            parse_rule(_doc_as_table(doc))
-        except ValueError as exc:
-            raise CatalogueError(f"{name}: {exc}") from None
-        rules[doc.id] = Rule(doc=doc, mappings=(mapping,))
-    return Catalogue(rules=dict(sorted(rules.items())))
-
-
-def _doc_as_table(doc: RuleDoc) -> dict[str, object]:
-    """A rule doc in rule-file form, to validate it with the same checks as a rule file."""
-    table: dict[str, object] = {key: getattr(doc, key) for key in _RULE_KEYS - {"mappings", "severity", "confidence"}}
-    table.update(severity=doc.severity.value, confidence=doc.confidence.value)
-    table["mappings"] = [{"tool": "riskaudit", "code": "x"}]
-    return table
-
-
 def with_severities(catalogue: Catalogue, overrides: Iterable[tuple[str, str]]) -> Catalogue:
     """The catalogue with the configured severities; raises CatalogueError naming an unknown rule."""
     rules = dict(catalogue.rules)
@@ -338,5 +308,5 @@ def with_severities(catalogue: Catalogue, overrides: Iterable[tuple[str, str]]) 
         if rule_id not in rules:
             raise CatalogueError(f"[tool.riskaudit] severity.{rule_id}: no such rule; see `riskaudit rules`")
         rule = rules[rule_id]
-        rules[rule_id] = Rule(doc=replace(rule.doc, severity=Severity(severity)), mappings=rule.mappings)
+        rules[rule_id] = replace(rule, doc=replace(rule.doc, severity=Severity(severity)))
     return Catalogue(rules=rules)

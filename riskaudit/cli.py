@@ -32,7 +32,6 @@ from riskaudit.options import ScanOptions
 from riskaudit.ranking import FORMULA
 from riskaudit.report.render import EXTENSIONS, render
 from riskaudit.results import ScanResult
-from riskaudit.scan import prepare, scan_target
 from riskaudit.serialise import loads
 
 app = typer.Typer(
@@ -296,6 +295,8 @@ def scan(
         raise _fail("--run-tests and --coverage-file exclude each other: measure afresh or read existing data")
     if write_baseline is not None and diff is not None:
         raise _fail("--write-baseline records every finding: it cannot be combined with --diff")
+    from riskaudit.scan import prepare, scan_target  # the detectors and libcst: not for `rules` and `explain`
+
     catalogue = _catalogue()
     cli_options = ScanOptions(
         python=python,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from riskaudit.detectors.analysis.hasattr_guards import guarded_uses
 from riskaudit.frameworks import is_parameter_function
 from riskaudit.models import RawFinding
 from riskaudit.roles import TEST, role_of
@@ -62,23 +63,22 @@ def owner_class(owner: str) -> str:
 
 
 def is_hasattr_guarded(finding: RawFinding, source: SourceFile | None) -> bool:
-    """Whether a ``hasattr(obj, "attr")`` guard on the same object encloses the flagged access."""
+    """Whether only a ``hasattr(obj, "attr")`` guard vouches for the access a mypy attribute error points at.
+
+    The guards are those the ``hasattr-narrowing`` detector reads (``riskaudit.detectors.analysis.hasattr_guards``);
+    the access is the use of the named attribute that starts at the finding's line and column (mypy's
+    column is the start of ``obj.attr``), or anywhere on the line when the finding has no column.
+    """
     parsed = missing_attribute(finding.message)
     if parsed is None or source is None or finding.line is None:
         return False
     _, attr = parsed
-    if not 1 <= finding.line <= len(source.lines):
-        return False
-    text = source.lines[finding.line - 1]
-    at_column = text[finding.column - 1 :] if finding.column else text
-    for guard in source.guards:
-        if guard.attr != attr or not guard.start <= finding.line <= guard.end:
-            continue
-        if re.match(rf"{re.escape(guard.obj)}\s*\.\s*{re.escape(attr)}\b", at_column) or (
-            finding.column is None and f"{guard.obj}.{attr}" in text
-        ):
-            return True
-    return False
+    return any(
+        use.attr == attr
+        and use.line == finding.line
+        and (finding.column is None or use.column == finding.column - 1)
+        for use in guarded_uses(source.text)
+    )
 
 
 def is_third_party(finding: RawFinding, project_classes: Collection[str], project_modules: Collection[str]) -> bool:

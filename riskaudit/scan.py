@@ -22,6 +22,8 @@ from riskaudit.collectors.mypy import CACHED_NOTE
 from riskaudit.collectors.process import run_process
 from riskaudit.collectors.radon import REPORTED_CC_RANKS
 from riskaudit.coverage_analysis import layer_coverage
+from riskaudit.detectors.links import check_links
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.discovery import Target, load_target
 from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states
@@ -123,6 +125,7 @@ def scan_target(
     target: Target, path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None
 ) -> ScanResult:
     """Run the stages on a prepared target: collect, derive evidence, map, suppress, scope, rank."""
+    check_links(catalogue, ALL_DETECTORS)
     catalogue = with_severities(catalogue, options.severities)
     # an untrusted target could ship a .riskaudit_cache that hides findings: never read it
     cache = Cache.for_target(target.root, options.use_cache and not target.untrusted)

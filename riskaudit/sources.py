@@ -1,4 +1,4 @@
-"""Reading the target's source once: text, syntax tree, symbols and hasattr guards per file."""
+"""Reading the target's source once: text, syntax tree and the symbols and facts derived from it per file."""
 
 from __future__ import annotations
 
@@ -24,20 +24,6 @@ class Symbol:
     """First line (the ``def``/``class`` line, after decorators)."""
     end: int
     """Last line."""
-
-
-@dataclass(frozen=True)
-class HasattrGuard:
-    """A region of code that only runs when ``hasattr(obj, attr)`` held."""
-
-    obj: str
-    """Source text of the object expression, e.g. ``self.model``."""
-    attr: str
-    """The attribute name checked."""
-    start: int
-    """First guarded line."""
-    end: int
-    """Last guarded line."""
 
 
 @dataclass(frozen=True)
@@ -83,8 +69,6 @@ class SourceFile:
     """Why the file could not be parsed; empty when it parsed."""
     symbols: tuple[Symbol, ...]
     """Functions, methods and classes, outermost first."""
-    guards: tuple[HasattrGuard, ...]
-    """hasattr-guarded regions."""
     classes: frozenset[str]
     """Names of classes defined in this file."""
     async_functions: frozenset[str] = frozenset()
@@ -197,7 +181,7 @@ def read_raw(root: Path, path: str) -> RawSource | SourceFile:
     try:
         data = (root / path).read_bytes()
     except OSError as exc:
-        return SourceFile(path, (), f"cannot read: {exc.strerror or exc}", (), (), frozenset())
+        return SourceFile(path, (), f"cannot read: {exc.strerror or exc}", (), frozenset())
     text = decode_source(data)
     return RawSource(data, text, source_lines(text), encoding_problem(data))
 
@@ -208,20 +192,19 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
     try:
         tree = ast.parse(raw.text.replace("\x00", ""), filename=path)
     except (SyntaxError, ValueError, RecursionError, MemoryError) as exc:
-        return SourceFile(path, lines, f"does not parse: {exc}", (), (), frozenset())
+        return SourceFile(path, lines, f"does not parse: {exc}", (), frozenset())
     collector = _TreeFacts()
     try:
         collector.visit(tree)
         collector.resolve_defaults()
     except RecursionError:
         # Python compiles deeper expressions than a recursive walk of their tree can follow
-        return SourceFile(path, lines, "too deeply nested to analyse (recursion limit)", (), (), frozenset())
+        return SourceFile(path, lines, "too deeply nested to analyse (recursion limit)", (), frozenset())
     return SourceFile(
         path,
         lines,
         "",
         tuple(collector.symbols),
-        tuple(collector.guards),
         frozenset(collector.classes),
         frozenset(collector.async_functions),
         tuple((name, frozenset(methods)) for name, methods in sorted(collector.async_methods.items())),
@@ -272,11 +255,10 @@ SQL_EXPRESSION_CALLS = frozenset(
 
 
 class _TreeFacts(ast.NodeVisitor):
-    """Collects symbols, classes and hasattr guards in one walk."""
+    """Collects symbols, classes and the other facts of a file in one walk."""
 
     def __init__(self) -> None:
         self.symbols: list[Symbol] = []
-        self.guards: list[HasattrGuard] = []
         self.classes: set[str] = set()
         self.async_functions: set[str] = set()
         self.async_methods: dict[str, set[str]] = {}
@@ -364,12 +346,6 @@ class _TreeFacts(ast.NodeVisitor):
         in_class = bool(self._stack) and self._stack[-1][1] == "class"
         self._symbol(node, "method" if in_class else "function")
 
-    def generic_visit(self, node: ast.AST) -> None:
-        for _, value in ast.iter_fields(node):
-            if isinstance(value, list) and value and isinstance(value[0], ast.stmt):
-                self._early_exits(value)
-        super().generic_visit(node)
-
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         raises = isinstance(node.body[-1], ast.Raise)
         self.error_paths.append(ErrorPath("except", node.lineno, node.body[0].lineno, _end(node.body), raises))
@@ -429,32 +405,6 @@ class _TreeFacts(ast.NodeVisitor):
                 self.sql_regions.append((arg.lineno, arg.end_lineno or arg.lineno))
         self.generic_visit(node)
 
-    def visit_If(self, node: ast.If) -> None:
-        body_checks, else_checks = _hasattr_checks(node.test)
-        self._add(body_checks, node.body)
-        self._add(else_checks, node.orelse)
-        self.generic_visit(node)
-
-    def visit_IfExp(self, node: ast.IfExp) -> None:
-        body_checks, else_checks = _hasattr_checks(node.test)
-        self._add(body_checks, [node.body])
-        self._add(else_checks, [node.orelse])
-        self.generic_visit(node)
-
-    def _early_exits(self, block: list[ast.stmt]) -> None:
-        """``if not hasattr(x, "a"): return`` guards the rest of the block."""
-        for index, stmt in enumerate(block[:-1]):
-            if isinstance(stmt, ast.If) and not stmt.orelse and _exits(stmt.body):
-                _, else_checks = _hasattr_checks(stmt.test)
-                self._add(else_checks, block[index + 1 :])
-
-    def _add(self, checks: list[tuple[str, str]], region: Sequence[ast.stmt | ast.expr]) -> None:
-        if not region:
-            return
-        start = region[0].lineno
-        end = max((n.end_lineno or n.lineno) for n in region)
-        self.guards.extend(HasattrGuard(obj, attr, start, end) for obj, attr in checks)
-
 
 def is_private_name(name: str) -> bool:
     """One leading underscore: not a dunder, a mangled ``__name``, ``_`` alone or an Enum ``_sunder_`` name."""
@@ -497,36 +447,3 @@ def _last_name(node: ast.expr) -> str:
     if isinstance(node, ast.Attribute):
         return node.attr
     return node.id if isinstance(node, ast.Name) else ""
-
-
-def _exits(body: list[ast.stmt]) -> bool:
-    """Whether a block always leaves its enclosing block (return, raise, continue, break)."""
-    return bool(body) and isinstance(body[-1], ast.Return | ast.Raise | ast.Continue | ast.Break)
-
-
-def _hasattr_checks(test: ast.expr) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """The ``(object source, attribute)`` hasattr facts a condition guarantees.
-
-    Returns the facts that hold in the true branch and those that hold in the false branch:
-    ``hasattr(x, "a") and ...`` guards the body, ``not hasattr(x, "a") or ...`` the else branch.
-    """
-    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
-        body_checks, else_checks = _hasattr_checks(test.operand)
-        return else_checks, body_checks
-    if isinstance(test, ast.BoolOp):
-        parts = [_hasattr_checks(value) for value in test.values]
-        if isinstance(test.op, ast.And):
-            return [c for body, _ in parts for c in body], []
-        return [], [c for _, orelse in parts for c in orelse]
-    call = _hasattr_call(test)
-    return ([call], []) if call else ([], [])
-
-
-def _hasattr_call(node: ast.expr) -> tuple[str, str] | None:
-    """``(object source, attribute)`` when node is ``hasattr(obj, "literal")``."""
-    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "hasattr"):
-        return None
-    if len(node.args) != 2 or not isinstance(node.args[1], ast.Constant):
-        return None
-    attr = node.args[1].value
-    return (ast.unparse(node.args[0]), attr) if isinstance(attr, str) else None

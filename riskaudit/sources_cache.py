@@ -18,7 +18,6 @@ from riskaudit.cache import NO_CACHE, Cache, digest
 from riskaudit.sources import (
     DefaultCall,
     ErrorPath,
-    HasattrGuard,
     SourceFile,
     SourceIndex,
     Symbol,
@@ -59,7 +58,6 @@ def facts_to_json(source: SourceFile) -> dict[str, object]:
     return {
         "parse_error": source.parse_error,
         "symbols": [[s.qualname, s.kind, s.start, s.end] for s in source.symbols],
-        "guards": [[g.obj, g.attr, g.start, g.end] for g in source.guards],
         "classes": sorted(source.classes),
         "async_functions": sorted(source.async_functions),
         "async_methods": [[name, sorted(methods)] for name, methods in source.async_methods],
@@ -94,7 +92,6 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         lines,
         value["parse_error"],
         tuple(Symbol(*row) for row in _rows(value, "symbols", (str, str, int, int))),
-        tuple(HasattrGuard(*row) for row in _rows(value, "guards", (str, str, int, int))),
         frozenset(_names(value.get("classes"))),
         frozenset(_names(value.get("async_functions"))),
         tuple((name, frozenset(methods)) for name, methods in _named_lists(value, "async_methods")),

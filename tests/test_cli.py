@@ -166,6 +166,20 @@ def test_explain_shows_problem_risk_and_example(name: str) -> None:
     assert "mypy unused-coroutine" in result.stdout
 
 
+@pytest.mark.parametrize("rule_id", list(default_catalogue().rules))
+def test_explain_prints_the_example_as_written(rule_id: str) -> None:
+    from typer.testing import CliRunner
+
+    from riskaudit.cli import app
+
+    result = CliRunner().invoke(app, ["explain", rule_id], env={"COLUMNS": "400"})
+    assert result.exit_code == 0, result.output
+    doc = default_catalogue().get(rule_id).doc
+    shown = result.output.split("\nExample\n", 1)[1].split("\n\nReported for\n", 1)[0]
+    assert shown == doc.example
+    assert shown.splitlines()[0].strip() and shown.splitlines()[-1].strip()
+
+
 def test_explain_unknown_rule() -> None:
     result = run_cli("explain", "RA999")
     assert result.returncode == 2

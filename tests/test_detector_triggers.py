@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.base import Detector, Example, ProjectFacts
 from riskaudit.detectors.hasattr_narrowing import HasattrNarrowing
 from riskaudit.detectors.library_internals import LibraryInternals

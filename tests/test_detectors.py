@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from riskaudit.catalogue import default_catalogue
-from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.base import Detector, Example
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import analyse_file
@@ -62,7 +62,7 @@ def test_detector_reports_invalid_code(detector: type[Detector], example: Exampl
 def test_detector_has_examples_and_a_documented_rule(detector: type[Detector]) -> None:
     assert len(detector.VALID) >= 2 and len(detector.INVALID) >= 1
     assert detector.__doc__ and detector.MESSAGE and detector.CODE
-    rule = default_catalogue().get(detector.rule_id())
+    rule = default_catalogue().get(detector.RULE)
     assert any(m.tool == "riskaudit" and m.code == detector.CODE for m in rule.mappings)
 
 
@@ -86,3 +86,16 @@ def test_migration_paths(path: str, expected: bool) -> None:
     from riskaudit.detectors.project import is_migration_path
 
     assert is_migration_path(path) is expected
+
+
+def test_the_registry_holds_the_detector_modules_and_nothing_else() -> None:
+    from pathlib import Path
+
+    import riskaudit.detectors
+
+    package = Path(riskaudit.detectors.__file__).parent
+    framework = {"__init__", "base", "links", "project", "registry", "runner"}
+    expected = {f"riskaudit.detectors.{path.stem}" for path in package.glob("*.py") if path.stem not in framework}
+    assert {d.__module__ for d in ALL_DETECTORS} == expected
+    shared = {path.stem for path in (package / "analysis").glob("*.py")} - {"__init__"}
+    assert {"migrations", "database_usage"} <= shared

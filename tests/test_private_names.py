@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from riskaudit.cache import Cache
-from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.models import ToolRun

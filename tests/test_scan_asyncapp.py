@@ -49,7 +49,8 @@ def test_sqlalchemy_comparison_idiom_is_downgraded(asyncapp: Path, asyncapp_resu
 
 def test_all_tools_ran(asyncapp_result: ScanResult) -> None:
     statuses = {run.name: run.status for run in asyncapp_result.runs}
-    assert statuses == {name: ToolStatus.OK for name in ("flake8", "mypy", "radon", "coverage", "riskaudit", "analysis")}
+    tools = ("flake8", "mypy", "radon", "coverage", "riskaudit", "analysis")
+    assert statuses == {name: ToolStatus.OK for name in tools}
     assert all(run.version for run in asyncapp_result.runs)
 
 

@@ -1,4 +1,4 @@
-"""Unit tests of source reading (symbols, hasattr guards, awkward files) and the facts derived from it."""
+"""Unit tests of source reading (symbols, awkward files) and the facts derived from it."""
 
 from __future__ import annotations
 
@@ -25,216 +25,6 @@ def _read(tmp_path: Path, source: str | bytes, name: str = "module.py") -> Sourc
     else:
         path.write_text(textwrap.dedent(source), encoding="utf-8")
     return read_source(tmp_path, name)
-
-
-def _guards(tmp_path: Path, source: str) -> set[tuple[str, str, int, int]]:
-    parsed = _read(tmp_path, source)
-    assert parsed.parse_error == ""
-    return {(g.obj, g.attr, g.start, g.end) for g in parsed.guards}
-
-
-# --- hasattr guards ---------------------------------------------------------------------------
-
-GUARD_CASES = {
-    "if-body": (
-        """\
-        def f(obj):
-            if hasattr(obj, "name"):
-                value = obj.name
-                return value
-            return None
-        """,
-        {("obj", "name", 3, 4)},
-    ),
-    "and-conjunction": (
-        """\
-        def live(self, flag):
-            if flag and hasattr(self.model, "deleted_at") and self.ready:
-                return self.model.deleted_at
-            return None
-        """,
-        {("self.model", "deleted_at", 3, 3)},
-    ),
-    "not-hasattr-return-guards-rest": (
-        """\
-        def close(obj):
-            prepare()
-            if not hasattr(obj, "close"):
-                return
-            obj.flush()
-
-            obj.close()
-        """,
-        {("obj", "close", 5, 7)},
-    ),
-    "not-hasattr-raise": (
-        """\
-        if not hasattr(config, "url"):
-            raise RuntimeError("no url")
-        connect(config.url)
-        """,
-        {("config", "url", 3, 3)},
-    ),
-    "not-hasattr-continue-in-loop": (
-        """\
-        for item in items:
-            if not hasattr(item, "size"):
-                continue
-            total += item.size
-        print(total)
-        """,
-        {("item", "size", 4, 4)},
-    ),
-    "not-hasattr-or-else-branch": (
-        """\
-        def f(obj):
-            if not hasattr(obj, "a") or obj.a is None:
-                return 0
-            else:
-                return obj.a
-        """,
-        {("obj", "a", 5, 5)},
-    ),
-    "not-hasattr-or-early-return": (
-        """\
-        def f(obj):
-            if not hasattr(obj, "a") or not hasattr(obj, "b"):
-                return 0
-            return obj.a + obj.b
-        """,
-        {("obj", "a", 4, 4), ("obj", "b", 4, 4)},
-    ),
-    "not-and-early-return": (
-        """\
-        def f(obj):
-            if not (hasattr(obj, "a") and hasattr(obj, "b")):
-                return 0
-            x = obj.a
-            return x + obj.b
-        """,
-        {("obj", "a", 4, 5), ("obj", "b", 4, 5)},
-    ),
-    "not-hasattr-with-else": (
-        """\
-        if not hasattr(obj, "a"):
-            pass
-        else:
-            use(obj.a)
-        """,
-        {("obj", "a", 4, 4)},
-    ),
-    "elif": (
-        """\
-        if flag:
-            pass
-        elif hasattr(obj, "a"):
-            use(obj.a)
-        """,
-        {("obj", "a", 4, 4)},
-    ),
-    "nested": (
-        """\
-        if hasattr(obj, "a"):
-            if hasattr(obj.a, "b"):
-                use(obj.a.b)
-        """,
-        {("obj", "a", 2, 3), ("obj.a", "b", 3, 3)},
-    ),
-    "ternary": (
-        """\
-        value = obj.a if hasattr(obj, "a") else None
-        """,
-        {("obj", "a", 1, 1)},
-    ),
-    "ternary-multiline": (
-        """\
-        value = (
-            obj.a
-            if hasattr(obj, "a")
-            else None
-        )
-        """,
-        {("obj", "a", 2, 2)},
-    ),
-    "ternary-negated": (
-        """\
-        value = None if not hasattr(obj, "a") else obj.a
-        """,
-        {("obj", "a", 1, 1)},
-    ),
-    "hasattr-early-return-guards-only-its-body": (
-        """\
-        def f(obj):
-            if hasattr(obj, "a"):
-                return obj.a
-            use(obj.a)
-        """,
-        {("obj", "a", 3, 3)},
-    ),
-    "class-attribute-object": (
-        """\
-        class Repo:
-            def delete(self, row):
-                if hasattr(self.model, "deleted_at"):
-                    row.deleted_at = self.model.deleted_at
-        """,
-        {("self.model", "deleted_at", 4, 4)},
-    ),
-}
-
-NO_GUARD_CASES = {
-    "plain-if": """\
-        if x:
-            use(x.a)
-        """,
-    "hasattr-or": """\
-        if hasattr(obj, "a") or hasattr(obj, "b"):
-            use(obj.a)
-        """,
-    "attribute-name-not-constant": """\
-        if hasattr(obj, name):
-            use(getattr(obj, name))
-        """,
-    "method-called-hasattr": """\
-        if checks.hasattr(obj, "a"):
-            use(obj.a)
-        """,
-    "hasattr-one-argument": """\
-        if hasattr(obj):
-            use(obj.a)
-        """,
-    "getattr": """\
-        if getattr(obj, "a", None):
-            use(obj.a)
-        """,
-    "not-hasattr-without-exit": """\
-        if not hasattr(obj, "a"):
-            log("missing")
-        use(obj.a)
-        """,
-    "early-exit-is-last-statement": """\
-        def f(obj):
-            if not hasattr(obj, "a"):
-                return
-        """,
-    "exit-not-last-in-body": """\
-        def f(obj):
-            if not hasattr(obj, "a"):
-                return
-                cleanup()
-            use(obj.a)
-        """,
-}
-
-
-@pytest.mark.parametrize(("source", "expected"), list(GUARD_CASES.values()), ids=list(GUARD_CASES))
-def test_hasattr_guards(tmp_path: Path, source: str, expected: set[tuple[str, str, int, int]]) -> None:
-    assert _guards(tmp_path, source) == expected
-
-
-@pytest.mark.parametrize("source", list(NO_GUARD_CASES.values()), ids=list(NO_GUARD_CASES))
-def test_no_hasattr_guard(tmp_path: Path, source: str) -> None:
-    assert _guards(tmp_path, source) == set()
 
 
 # --- symbols ----------------------------------------------------------------------------------
@@ -367,7 +157,7 @@ def test_awkward_files_are_read(tmp_path: Path, content: bytes, lines: tuple[str
         assert parsed.parse_error == ""
     else:
         assert parsed.parse_error.startswith("does not parse: ")
-        assert (parsed.symbols, parsed.guards, parsed.classes) == ((), (), frozenset())
+        assert (parsed.symbols, parsed.classes) == ((), frozenset())
 
 
 def test_file_with_syntax_error_keeps_its_lines_for_excerpts(tmp_path: Path) -> None:
@@ -527,6 +317,30 @@ def test_is_hasattr_guarded(
     assert _guarded(tmp_path, GUARDED_SOURCE, line, column, message) is expected
 
 
+@pytest.mark.parametrize(
+    ("source", "line", "column", "attr", "expected"),
+    [
+        # the guards the hasattr-narrowing detector reads: here the right side of `and`
+        ("def f(obj: A) -> bool:\n    return hasattr(obj, 'read') and callable(obj.read)\n", 2, 46, "read", True),
+        ("def f(items: list[A]) -> list[int]:\n    return [i.size for i in items if hasattr(i, 'size')]\n", 2, 13,
+         "size", True),
+        ("def f(obj: A) -> int:\n    assert hasattr(obj, 'size')\n    return obj.size\n", 3, 12, "size", True),
+        # mypy's errors on dunders and on objects that are no dotted name keep the fact
+        ("def f(func: A) -> str:\n    if hasattr(func, '__qualname__'):\n        return func.__qualname__\n",
+         3, 16, "__qualname__", True),
+        ("def f(seq: A) -> A:\n    if hasattr(type(seq), '_make'):\n        return type(seq)._make([])\n",
+         3, 16, "_make", True),
+        # rebound inside the guard: the guard no longer vouches for the new value
+        ("def f(value: A) -> None:\n    if hasattr(value, 'items'):\n        value = convert(value)\n"
+         "        use(value.items())\n", 4, 13, "items", False),
+    ],
+)
+def test_is_hasattr_guarded_by_every_guard_form(
+    tmp_path: Path, source: str, line: int, column: int, attr: str, expected: bool
+) -> None:
+    assert _guarded(tmp_path, source, line, column, f'"A" has no attribute "{attr}"') is expected
+
+
 def test_is_hasattr_guarded_needs_the_same_object(tmp_path: Path) -> None:
     source = 'if hasattr(a, "x"):\n    use(b.x)\n    use(a.x)\n'
     assert not _guarded(tmp_path, source, 2, 9, '"B" has no attribute "x"')
@@ -536,7 +350,7 @@ def test_is_hasattr_guarded_needs_the_same_object(tmp_path: Path) -> None:
 def test_is_hasattr_guarded_without_source_or_line() -> None:
     finding = RawFinding("mypy", "attr-defined", DELETED_AT, "module.py", None, None)
     assert not is_hasattr_guarded(finding, None)
-    parsed = SourceFile("module.py", ("x.deleted_at",), "", (), (), frozenset())
+    parsed = SourceFile("module.py", ("x.deleted_at",), "", (), frozenset())
     assert not is_hasattr_guarded(finding, parsed)
 
 

@@ -69,7 +69,7 @@ def test_facts_survive_the_round_trip(tmp_path: Path, text: str) -> None:
 def test_the_module_exercises_every_fact(tmp_path: Path) -> None:
     (tmp_path / "m.py").write_text(EVERY_FACT)
     source = read_source(tmp_path, "m.py")
-    assert source.symbols and source.guards and source.classes and source.async_functions
+    assert source.symbols and source.classes and source.async_functions
     assert source.async_methods and source.class_bases and source.error_paths and source.sql_regions
 
 
@@ -109,7 +109,7 @@ def test_a_changed_file_gets_fresh_facts(tmp_path: Path) -> None:
         {"classes": "Base"},
         {"symbols": [["Repo", "class", True, 30]]},
         {"symbols": [["Repo", "class", 9]]},
-        {"guards": None},
+        {"imports": None},
         {"async_methods": [["Repo", "fetch"]]},
         {"class_bases": [[1, ["Base"]]]},
         {"error_paths": [["except", 12, 13, "14"]]},

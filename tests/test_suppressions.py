@@ -76,7 +76,7 @@ def test_parse_no_marker(comment: str) -> None:
 
 
 def _source(text: str) -> SourceFile:
-    return SourceFile("pkg/mod.py", tuple(text.split("\n")), "", (), (), frozenset())
+    return SourceFile("pkg/mod.py", tuple(text.split("\n")), "", (), frozenset())
 
 
 def test_markers_inside_strings_are_not_suppressions() -> None:

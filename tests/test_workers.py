@@ -13,7 +13,8 @@ from worker_crash import ExitingDetector, exit_in_worker
 from riskaudit.cache import Cache
 from riskaudit.collectors import radon
 from riskaudit.collectors.radon import collect as radon_collect
-from riskaudit.detectors import ALL_DETECTORS, runner
+from riskaudit.detectors import runner
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.models import ToolStatus

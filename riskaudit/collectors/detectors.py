@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from riskaudit.collectors.interface import CollectContext, Collected
-from riskaudit.detectors import ALL_DETECTORS
+from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.project import project_facts
 from riskaudit.detectors.real_database_test import RealDatabaseTest
 from riskaudit.detectors.runner import run_detectors

@@ -444,7 +444,7 @@ class Mypy:
     """mypy behind the collector interface."""
 
     def collect(self, context: CollectContext) -> Collected:
-        """mypy's run on the target."""
+        """The run of mypy on the target."""
         return Collected((collect(context.target, context.options.timeout, context.cache),))
 
 

@@ -188,7 +188,7 @@ class Radon:
     """radon behind the collector interface: complexity per function, maintainability per file."""
 
     def collect(self, context: CollectContext) -> Collected:
-        """radon's run on the parsed sources, with every function's complexity."""
+        """The run of radon on the parsed sources, with every function's complexity."""
         run, functions = collect(context.sources.index, context.cache, context.workers, context.jobs)
         return Collected((run,), functions=functions)
 

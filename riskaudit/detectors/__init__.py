@@ -1,33 +1,9 @@
 """riskaudit's own libcst detectors: risk patterns the wrapped tools cannot see.
 
-One module per detector. ``ALL_DETECTORS`` is the registry: every ``Detector`` subclass defined in
-a module of this package, in (rule id, code) order.
+One module per detector; ``registry.ALL_DETECTORS`` collects them. The framework: ``base`` (the
+``Detector`` class and its helpers), ``runner`` (one parse and one batched traversal per file),
+``project`` (project-wide facts), ``links`` (the detectors checked against the rule files). The
+subpackage ``analysis`` holds what several detectors read (the Alembic migration model, the database
+usage of a file, the hasattr guards). This package imports nothing itself, so the shared analysis can be
+used without loading every detector.
 """
-
-from __future__ import annotations
-
-import importlib
-import inspect
-import pkgutil
-
-from riskaudit.detectors.base import Detector
-
-_FRAMEWORK = frozenset({"base", "project", "runner"})
-
-
-def _discover() -> tuple[type[Detector], ...]:
-    """Import every detector module of the package and collect the classes it defines."""
-    found: list[type[Detector]] = []
-    for info in pkgutil.iter_modules(__path__):
-        if info.name in _FRAMEWORK or info.name.startswith("_"):
-            continue
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        found.extend(
-            obj
-            for _, obj in inspect.getmembers(module, inspect.isclass)
-            if issubclass(obj, Detector) and obj is not Detector and obj.__module__ == module.__name__
-        )
-    return tuple(sorted(found, key=lambda d: (d.rule_id(), d.CODE)))
-
-
-ALL_DETECTORS: tuple[type[Detector], ...] = _discover()

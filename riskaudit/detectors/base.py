@@ -1,8 +1,8 @@
 """The detector framework: one libcst visitor per detector, its metadata and examples on the class.
 
 In the spirit of Fixit: a detector is a ``BatchableCSTVisitor`` subclass whose class attributes say
-which rule it feeds (``RULE``: the id of a catalogue rule, or a ``RuleDoc`` of its own), the code
-and message of its findings, the libcst metadata it needs, and ``VALID``/``INVALID`` code examples
+which rule it feeds (``RULE``: the id of a rule of ``rules/``, whose file maps the detector's code), the
+code and message of its findings, the libcst metadata it needs, and ``VALID``/``INVALID`` code examples
 that the test suite runs automatically. All detectors run in one traversal per file.
 """
 
@@ -16,7 +16,7 @@ from typing import ClassVar
 import libcst as cst
 from libcst.metadata import CodeRange, ProviderT
 
-from riskaudit.models import RawFinding, RuleDoc
+from riskaudit.models import RawFinding
 
 _PRIVATE_WORD = re.compile(r"\b_\w+")
 """A word starting with one or more underscores (a superset of the private names a text may use)."""
@@ -82,8 +82,8 @@ class FileContext:
 class Detector(cst.BatchableCSTVisitor):
     """Base class of riskaudit's own detectors."""
 
-    RULE: ClassVar[str | RuleDoc]
-    """The catalogue rule id this detector feeds, or the full documentation of its own rule."""
+    RULE: ClassVar[str]
+    """The id of the catalogue rule this detector feeds (its rule file maps ``CODE``)."""
     CODE: ClassVar[str]
     """The code of its raw findings (``riskaudit:<CODE>``)."""
     MESSAGE: ClassVar[str]
@@ -110,6 +110,13 @@ class Detector(cst.BatchableCSTVisitor):
         self.facts: list[str] = []
         self._positions: Callable[[cst.CSTNode], CodeRange] | None = None
 
+    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
+        """The shared analyses this detector reads while it visits a file (see ``riskaudit.detectors.analysis``).
+
+        The runner visits them in the same traversal, each node just before the detector; none by default.
+        """
+        return ()
+
     def bind_positions(self, positions: Callable[[cst.CSTNode], CodeRange]) -> None:
         """Give the detector the (lazy) source positions of the module it is about to visit."""
         self._positions = positions
@@ -135,11 +142,6 @@ class Detector(cst.BatchableCSTVisitor):
     def triggered_by(cls, text: str) -> bool:
         """Whether the file's text contains one of the ``TRIGGERS`` (always, when there are none)."""
         return not cls.TRIGGERS or any(trigger in text for trigger in cls.TRIGGERS)
-
-    @classmethod
-    def rule_id(cls) -> str:
-        """The id of the rule the detector feeds."""
-        return cls.RULE if isinstance(cls.RULE, str) else cls.RULE.id
 
     @classmethod
     def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:

@@ -2,38 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import libcst as cst
-from libcst.metadata import CodePosition
 
+from riskaudit.detectors.analysis.hasattr_guards import HasattrGuards
 from riskaudit.detectors.base import Detector, Example, FileContext, assignment_targets, dotted_name
-
-Guard = tuple[str, str]
-"""``(object expression text, attribute name)`` of one ``hasattr()`` call."""
 
 _NEUTRAL_BASES = frozenset({"object", "Generic", "Protocol", "ABC"})
 """Base classes that declare no attributes a ``hasattr(self, ...)`` check could be about."""
 _OWN = frozenset({"self", "cls", "self.__class__"})
 """Objects whose class is the enclosing class."""
-_EXITS = (cst.Return, cst.Raise, cst.Continue, cst.Break)
-"""Statements after which the rest of the block does not run."""
-
-
-@dataclass(frozen=True)
-class _Region:
-    """A span of source that only runs while some ``hasattr()`` calls held."""
-
-    guards: frozenset[Guard]
-    start: CodePosition
-    end: CodePosition
-
-    def covers(self, position: CodePosition) -> bool:
-        """Whether a position lies inside the span."""
-        return (self.start.line, self.start.column) <= (position.line, position.column) <= (
-            self.end.line,
-            self.end.column,
-        )
 
 
 @dataclass
@@ -45,49 +25,9 @@ class _ClassInfo:
     declared: set[str] = field(default_factory=set)
 
 
-def _hasattr_call(expr: cst.BaseExpression) -> Guard | None:
-    """``(obj, name)`` for ``hasattr(obj, "name")`` with a Name/Attribute object and a plain identifier."""
-    if not (isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name) and expr.func.value == "hasattr"):
-        return None
-    if len(expr.args) != 2 or any(arg.keyword is not None or arg.star for arg in expr.args):
-        return None
-    obj = dotted_name(expr.args[0].value)
-    literal = expr.args[1].value
-    if not obj or not isinstance(literal, cst.SimpleString):
-        return None
-    name = literal.evaluated_value
-    if not isinstance(name, str) or not name.isidentifier() or (name.startswith("__") and name.endswith("__")):
-        return None
-    return obj, name
-
-
-def _when_true(expr: cst.BaseExpression) -> frozenset[Guard]:
-    """hasattr() facts that hold whenever ``expr`` is true."""
-    guard = _hasattr_call(expr)
-    if guard is not None:
-        return frozenset({guard})
-    if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.And):
-        return _when_true(expr.left) | _when_true(expr.right)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
-        return _when_false(expr.expression)
-    return frozenset()
-
-
-def _when_false(expr: cst.BaseExpression) -> frozenset[Guard]:
-    """hasattr() facts that hold whenever ``expr`` is false."""
-    if isinstance(expr, cst.BooleanOperation) and isinstance(expr.operator, cst.Or):
-        return _when_false(expr.left) | _when_false(expr.right)
-    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Not):
-        return _when_true(expr.expression)
-    return frozenset()
-
-
-def _always_exits(body: cst.BaseSuite) -> bool:
-    """Whether a block ends in return/raise/continue/break."""
-    if isinstance(body, cst.SimpleStatementSuite):
-        return bool(body.body) and isinstance(body.body[-1], _EXITS)
-    last = body.body[-1] if body.body else None
-    return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], _EXITS)
+def _is_dunder(name: str) -> bool:
+    """Whether an attribute is a dunder (``__iter__``): checking for one is a protocol check, not narrowing."""
+    return name.startswith("__") and name.endswith("__")
 
 
 def _class_level_names(body: cst.BaseSuite) -> set[str]:
@@ -120,11 +60,12 @@ def _base_name(arg: cst.Arg) -> str:
 class HasattrNarrowing(Detector):
     """Finds ``X.name`` used where only ``hasattr(X, "name")`` vouches for it.
 
-    Guards understood: the body of ``if hasattr(...)`` (and the ``else`` of ``if not hasattr(...)``),
-    the right side of ``and``/``or`` chains, both arms of conditional expressions, the element of a
-    comprehension filtered by hasattr(), ``assert hasattr(...)`` and ``if not hasattr(...):
-    return/raise/continue/break`` for the rest of the block. X is a name or an attribute chain
-    (``obj``, ``self.model``); for any X but the enclosing class's own object its class is unknown,
+    The guards are those ``HasattrGuards`` reads (``analysis/hasattr_guards.py``, shared with the
+    ``hasattr-guard`` fact of mypy's findings): the body of ``if hasattr(...)`` (and the ``else`` of
+    ``if not hasattr(...)``), the right side of ``and``/``or`` chains, both arms of conditional
+    expressions, the element of a comprehension filtered by hasattr(), ``assert hasattr(...)`` and
+    ``if not hasattr(...): return/raise/continue/break`` for the rest of the block. X is a name or
+    an attribute chain (``obj``, ``self.model``); for any X but the enclosing class's own object its class is unknown,
     so the use is reported, as mypy does. ``hasattr(self, "a")`` (``cls``, ``self.__class__``) is
     fine when the class assigns ``self.a``/``cls.a`` anywhere, calls ``setattr(self, "a", ...)`` or
     binds ``a`` in its body (attribute, annotation, method, property), and is not reported when a
@@ -211,9 +152,7 @@ class HasattrNarrowing(Detector):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self._regions: list[_Region] = []
-        self._guarded: set[Guard] = set()
-        self._blocks: list[cst.CSTNode] = []
+        self._hasattr = HasattrGuards(self.position)
         self._classes: list[_ClassInfo] = []
         self._all_classes: list[_ClassInfo] = []
         self._modules: set[str] = set()
@@ -221,104 +160,10 @@ class HasattrNarrowing(Detector):
         self._lines: set[int] = set()
         self._written: set[int] = set()
         """ids of Attribute nodes that are assignment targets (a write does not rely on the attribute)."""
-        self._rebound: dict[str, cst.CSTNode] = {}
-        """The statement that last rebound each plain name (``value = cast(Mapping, value)`` narrows it
-        anew); its position is looked up only for a guarded use, so most files never need positions."""
 
-    # -- regions -----------------------------------------------------------------------------
-
-    def _guard(self, guards: frozenset[Guard], start: cst.CSTNode, end: cst.CSTNode | None = None) -> None:
-        """Record that the span from ``start`` to the end of ``end`` (or of ``start``) runs under ``guards``."""
-        if not guards:
-            return
-        first = self.position(start)
-        last = self.position(end) if end is not None else first
-        self._regions.append(_Region(guards, first.start, last.end))
-        self._guarded |= guards
-
-    def _guard_rest_of_block(self, guards: frozenset[Guard], statement: cst.CSTNode) -> None:
-        """Record that the statements after ``statement`` in its block run under ``guards``."""
-        if not guards or not self._blocks:
-            return
-        after = self.position(statement).end
-        end = self.position(self._blocks[-1]).end
-        self._regions.append(_Region(guards, after, end))
-        self._guarded |= guards
-
-    def visit_Module(self, node: cst.Module) -> None:
-        """The module is the outermost block."""
-        self._blocks.append(node)
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        """Enter a block (the rest of it may be guarded by an early exit)."""
-        self._blocks.append(node)
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        """Leave a block."""
-        self._blocks.pop()
-
-    def visit_SimpleStatementSuite(self, node: cst.SimpleStatementSuite) -> None:
-        """Enter a one-line block."""
-        self._blocks.append(node)
-
-    def leave_SimpleStatementSuite(self, original_node: cst.SimpleStatementSuite) -> None:
-        """Leave a one-line block."""
-        self._blocks.pop()
-
-    def visit_If(self, node: cst.If) -> None:
-        """``if``: the body under the test's facts, the else branch and an exited-from rest under its negation."""
-        self._guard(_when_true(node.test), node.body)
-        negated = _when_false(node.test)
-        if node.orelse is not None:
-            self._guard(negated, node.orelse)
-        if _always_exits(node.body):
-            self._guard_rest_of_block(negated, node)
-
-    def visit_While(self, node: cst.While) -> None:
-        """``while hasattr(...)``: the loop body."""
-        self._guard(_when_true(node.test), node.body)
-
-    def visit_Assert(self, node: cst.Assert) -> None:
-        """``assert hasattr(...)``: the rest of the block."""
-        self._guard_rest_of_block(_when_true(node.test), node)
-
-    def visit_IfExp(self, node: cst.IfExp) -> None:
-        """Conditional expression: each arm under its facts."""
-        self._guard(_when_true(node.test), node.body)
-        self._guard(_when_false(node.test), node.orelse)
-
-    def visit_BooleanOperation(self, node: cst.BooleanOperation) -> None:
-        """``a and b`` runs ``b`` only when ``a`` held; ``a or b`` only when it did not."""
-        if isinstance(node.operator, cst.And):
-            self._guard(_when_true(node.left), node.right)
-        else:
-            self._guard(_when_false(node.left), node.right)
-
-    def _comprehension(self, for_in: cst.CompFor, first: cst.CSTNode, last: cst.CSTNode) -> None:
-        """A comprehension's element runs only for items its ``if`` clauses accepted."""
-        guards: frozenset[Guard] = frozenset()
-        current: cst.CompFor | None = for_in
-        while current is not None:
-            for clause in current.ifs:
-                guards |= _when_true(clause.test)
-            current = current.inner_for_in
-        self._guard(guards, first, last)
-
-    def visit_ListComp(self, node: cst.ListComp) -> None:
-        """List comprehension."""
-        self._comprehension(node.for_in, node.elt, node.elt)
-
-    def visit_SetComp(self, node: cst.SetComp) -> None:
-        """Set comprehension."""
-        self._comprehension(node.for_in, node.elt, node.elt)
-
-    def visit_GeneratorExp(self, node: cst.GeneratorExp) -> None:
-        """Generator expression."""
-        self._comprehension(node.for_in, node.elt, node.elt)
-
-    def visit_DictComp(self, node: cst.DictComp) -> None:
-        """Dict comprehension."""
-        self._comprehension(node.for_in, node.key, node.value)
+    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
+        """The hasattr guards of the file, followed in the same traversal."""
+        return (self._hasattr,)
 
     # -- declarations ------------------------------------------------------------------------
 
@@ -360,31 +205,14 @@ class HasattrNarrowing(Detector):
                 if self._classes and isinstance(item.value, cst.Name) and item.value.value in ("self", "cls"):
                     self._classes[-1].declared.add(item.attr.value)
 
-    def _note_rebinding(self, target: cst.BaseExpression, statement: cst.CSTNode) -> None:
-        """Remember where a name or attribute chain got a new value (once the statement is done)."""
-        for item in assignment_targets(target):
-            name = dotted_name(item)
-            if name:
-                self._rebound[name] = statement
-
     def visit_Assign(self, node: cst.Assign) -> None:
         """Assignments to ``self.a`` declare ``a``."""
         for target in node.targets:
             self._declare(target.target)
 
-    def leave_Assign(self, original_node: cst.Assign) -> None:
-        """After ``value = cast(Mapping, value)`` the guard no longer is what vouches for ``value``."""
-        for target in original_node.targets:
-            self._note_rebinding(target.target, original_node)
-
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         """Annotated assignments to ``self.a`` declare ``a``."""
         self._declare(node.target)
-
-    def leave_AnnAssign(self, original_node: cst.AnnAssign) -> None:
-        """An annotated rebinding gives the name a declared type."""
-        if original_node.value is not None:
-            self._note_rebinding(original_node.target, original_node)
 
     def visit_AugAssign(self, node: cst.AugAssign) -> None:
         """Augmented assignments to ``self.a`` imply ``a`` exists (they also read it: not a pure write)."""
@@ -399,9 +227,8 @@ class HasattrNarrowing(Detector):
                 self._written.add(id(item))
 
     def visit_For(self, node: cst.For) -> None:
-        """``for self.a in ...`` declares ``a``; the loop rebinds its target."""
+        """``for self.a in ...`` declares ``a``."""
         self._declare(node.target)
-        self._note_rebinding(node.target, node)
 
     def visit_Call(self, node: cst.Call) -> None:
         """``setattr(self, "a", ...)`` declares ``a``."""
@@ -416,20 +243,12 @@ class HasattrNarrowing(Detector):
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         """A use of ``X.name``: report it when a hasattr(X, "name") guard is all that vouches for it."""
-        if not self._guarded or id(node) in self._written:
+        if not self._hasattr.any or id(node) in self._written:
             return
         obj, attr = dotted_name(node.value), node.attr.value
-        if not obj or (obj, attr) not in self._guarded or obj.split(".", 1)[0] in self._modules:
+        if not obj or _is_dunder(attr) or obj.split(".", 1)[0] in self._modules:
             return
-        position = self.position(node).start
-        statement = self._rebound.get(obj)
-        rebound = self.position(statement).start if statement is not None else None
-        if not any(
-            (obj, attr) in region.guards
-            and region.covers(position)
-            and not (rebound is not None and region.covers(rebound))
-            for region in self._regions
-        ):
+        if self._hasattr.vouched_for(node) is None:
             return
         if obj in _OWN and self._classes:
             self._pending.append((self._classes[-1], obj, attr, node))

@@ -7,8 +7,7 @@ import re
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example
-from riskaudit.detectors.migration_foreign_key import ColumnDef, MigrationVisitor, argument
-from riskaudit.models import Confidence, RuleDoc, Severity
+from riskaudit.detectors.analysis.migrations import ColumnDef, MigrationVisitor, argument
 
 ENUM_NAMES = frozenset({"status", "state", "type", "kind", "role"})
 """Column names (or ``_``-suffixes) that hold one of a fixed set of values."""
@@ -24,44 +23,6 @@ AUTH_TABLE_WORDS = ("oauth", "auth", "login", "sso", "openid")
 """In tables named with these, ``state`` is the random OAuth/OpenID ``state`` parameter, not an enum."""
 MAX_LENGTH = 255
 """A string column declared longer than this is sized for free text, not for a fixed set of values."""
-
-RULE = RuleDoc(
-    id="RA505",
-    slug="migration-enum-no-check",
-    title="Enum-like string column without a CHECK constraint",
-    category="data-integrity",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "An Alembic migration creates a plain string column whose name says it holds one of a fixed "
-        "set of values (status, state, type, kind, role, or a name ending in _status, _type, ...) "
-        "without a CHECK constraint on it and without declaring it as sa.Enum. The allowed values "
-        "live only in application code, and the database accepts any string."
-    ),
-    risk=(
-        "Any writer that bypasses the model, such as a data migration, a manual fix in psql, a second "
-        "service, a bulk import or a refactor that renames a value, can store 'Active', 'actve' or "
-        "'canceled' next to 'cancelled'. Queries that filter on the expected values then silently skip "
-        "those rows: orders that are never shipped, users that keep or lose access, jobs that never "
-        "get picked up. Loading the row into a Python Enum fails with a ValueError far away from the "
-        "write that caused it, and nobody can say which values the table really contains."
-    ),
-    recommendation=(
-        "Let the database enforce the set: add sa.CheckConstraint(\"status IN ('pending', 'paid', "
-        "'shipped')\", name='ck_orders_status') to the create_table (or op.create_check_constraint() "
-        "for an existing table, after checking existing rows with SELECT DISTINCT), or declare the "
-        "column as sa.Enum(..., name='order_status', create_constraint=True). Keep the list next to "
-        "the Python Enum it mirrors and add a test that the two agree."
-    ),
-    example='''
-# before: any string is a valid status
-sa.Column("status", sa.String(20), nullable=False),
-
-# after
-sa.Column("status", sa.String(20), nullable=False),
-sa.CheckConstraint("status IN ('pending', 'paid', 'shipped')", name="ck_orders_status"),
-''',
-)
 
 
 def enum_like(name: str) -> bool:
@@ -102,7 +63,7 @@ class MigrationEnumCheck(MigrationVisitor, Detector):
     parameter of the authorization flow).
     """
 
-    RULE = RULE
+    RULE = "RA505"
     CODE = "migration-enum-no-check"
     MESSAGE = "string column `{column}` of table `{table}` holds enum-like values but nothing constrains them"
     SCOPE = "migrations"

@@ -7,49 +7,7 @@ from typing import ClassVar
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example
-from riskaudit.detectors.migration_foreign_key import MigrationVisitor
-from riskaudit.models import Confidence, RuleDoc, Severity
-
-RULE = RuleDoc(
-    id="RA506",
-    slug="migration-index-proliferation",
-    title="Too many indexes on one table",
-    category="data-integrity",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "One Alembic revision gives a single table more indexes than the threshold: op.create_index "
-        "calls, sa.Index items and index=True columns together. This typically comes from indexing "
-        "every column that might be filtered on, often one single-column index per field of an "
-        "audit or event table."
-    ),
-    risk=(
-        "Every INSERT, UPDATE and DELETE has to maintain every index, so write throughput drops and "
-        "write-ahead log volume, replication lag and storage grow with each one; on append-heavy "
-        "tables such as audit logs and events that is exactly the hot path. Most of the indexes are "
-        "never chosen by the planner (it can combine only a few, and composite indexes usually serve "
-        "the real queries better), but they still cost on every write and make bulk loads, VACUUM "
-        "and backups slower. Nothing fails; the table just gets slower under production volume."
-    ),
-    recommendation=(
-        "Index for the queries the application actually runs: replace groups of single-column "
-        "indexes with a few composite indexes in the order of the WHERE/ORDER BY clauses, drop the "
-        "ones pg_stat_user_indexes (or the engine's equivalent) shows as unused, and benchmark bulk "
-        "inserts before and after. Partial indexes (postgresql_where=...) help for flags and "
-        "statuses that are queried for one value."
-    ),
-    example='''
-# before: one index per column of the audit log
-op.create_index("ix_audit_log_user_id", "audit_log", ["user_id"])
-op.create_index("ix_audit_log_action", "audit_log", ["action"])
-op.create_index("ix_audit_log_created_at", "audit_log", ["created_at"])
-# ... nine more
-
-# after: the two access paths the application uses
-op.create_index("ix_audit_log_user_created", "audit_log", ["user_id", "created_at"])
-op.create_index("ix_audit_log_resource", "audit_log", ["resource_type", "resource_id"])
-''',
-)
+from riskaudit.detectors.analysis.migrations import MigrationVisitor
 
 
 def _index_calls(table: str, count: int) -> str:
@@ -68,7 +26,7 @@ class MigrationIndexes(MigrationVisitor, Detector):
     the indexes. Indexes created by other revisions are not counted.
     """
 
-    RULE = RULE
+    RULE = "RA506"
     CODE = "migration-index-proliferation"
     MESSAGE = "table `{table}` gets {count} indexes (more than {limit}): {names}"
     SCOPE = "migrations"

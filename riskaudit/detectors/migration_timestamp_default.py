@@ -5,8 +5,7 @@ from __future__ import annotations
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example, call_name
-from riskaudit.detectors.migration_foreign_key import ColumnDef, MigrationVisitor, is_true, string_value
-from riskaudit.models import Confidence, RuleDoc, Severity
+from riskaudit.detectors.analysis.migrations import ColumnDef, MigrationVisitor, is_true, string_value
 
 DATETIME_TYPES = frozenset({"DateTime", "DATETIME", "TIMESTAMP"})
 """SQLAlchemy date-time types whose ``timezone`` defaults to False."""
@@ -24,43 +23,6 @@ NOW_FUNCTIONS = frozenset(
     }
 )
 """SQL functions returning the database's current time (``sa.func.<name>()`` or in SQL text)."""
-
-RULE = RuleDoc(
-    id="RA507",
-    slug="migration-naive-timestamp-default",
-    title="Timezone-less timestamp column defaulting to the database clock",
-    category="data-integrity",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "An Alembic migration creates a DateTime or TIMESTAMP column without timezone=True whose "
-        "server_default is the database's current time: sa.text('CURRENT_TIMESTAMP'), "
-        "sa.text('now()'), sa.func.now() or func.current_timestamp(). The database fills in a "
-        "wall-clock time without any offset."
-    ),
-    risk=(
-        "What that wall-clock time means depends on the database and its settings, not on the code: "
-        "PostgreSQL converts now() to the session's TimeZone before dropping the offset, MySQL uses "
-        "the connection's time_zone, SQLite's CURRENT_TIMESTAMP is UTC. The same migration therefore "
-        "stores local time on one server and UTC on another, and rows written by the database "
-        "disagree with rows written by the application (which usually writes UTC). Expiry checks, "
-        "ordering and 'last 24 hours' queries shift by the offset, by another hour around DST "
-        "changes, and differently in tests (SQLite) than in production (PostgreSQL)."
-    ),
-    recommendation=(
-        "Make the column aware: sa.DateTime(timezone=True) (TIMESTAMPTZ on PostgreSQL) with "
-        "server_default=sa.func.now(), and compare it with aware datetimes in Python. If the column "
-        "must stay naive, pin the default to UTC explicitly (sa.text(\"timezone('utc', now())\") on "
-        "PostgreSQL, UTC_TIMESTAMP() on MySQL) and document that the column holds UTC."
-    ),
-    example='''
-# before: local time of whatever server session inserted the row
-sa.Column("created_at", sa.DateTime(), server_default=sa.text("CURRENT_TIMESTAMP"), nullable=False),
-
-# after: an instant, the same on every server
-sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.func.now(), nullable=False),
-''',
-)
 
 
 def now_default(node: cst.BaseExpression | None) -> str:
@@ -97,7 +59,7 @@ class MigrationTimestampDefault(MigrationVisitor, Detector):
     Dagster). SQL text that converts to a fixed zone (``timezone('utc', now())``) is fine.
     """
 
-    RULE = RULE
+    RULE = "RA507"
     CODE = "migration-naive-timestamp-default"
     MESSAGE = (
         "column `{column}` of table `{table}` is a timezone-less {type} defaulting to {default}: "

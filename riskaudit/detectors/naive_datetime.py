@@ -5,51 +5,6 @@ from __future__ import annotations
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example, FileContext, call_name, dotted_name, keyword
-from riskaudit.models import Confidence, RuleDoc, Severity
-
-RULE = RuleDoc(
-    id="RA501",
-    slug="naive-datetime",
-    title="Naive datetime created or stored",
-    category="data-integrity",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.HIGH,
-    problem=(
-        "A datetime is created without a time zone (datetime.now() or datetime.today() without tz, "
-        "datetime.utcnow(), datetime.utcfromtimestamp()), passed uncalled as a column or field default, "
-        "or a SQLAlchemy DateTime/TIMESTAMP column is declared without timezone=True. The value carries "
-        "no offset, so nothing records whether it is local time or UTC. utcnow() is the trap: its value "
-        "is UTC but the object is naive, and it is deprecated since Python 3.12."
-    ),
-    risk=(
-        "Naive and aware datetimes cannot be compared: the first comparison with an aware value from an "
-        "API, a token or a TIMESTAMPTZ column raises TypeError in production. Mixing naive local time "
-        "and naive UTC shifts stored timestamps by the server's offset, and by another hour across DST "
-        "changes, so expiries fire early or late, ordering breaks and reports bucket events into the "
-        "wrong day. A column without timezone=True silently drops the offset of aware values on the "
-        "way in (PostgreSQL converts them to the session's zone first), so rows written from hosts "
-        "in different zones disagree, and what comes back is naive again."
-    ),
-    recommendation=(
-        "Create aware datetimes only: datetime.now(timezone.utc) (or datetime.now(UTC) on Python 3.11+), "
-        "and convert to a user's zone with ZoneInfo at the edges. Declare columns as "
-        "DateTime(timezone=True) and give defaults as a callable that returns an aware value. Fix "
-        "existing naive UTC data in a migration (ALTER COLUMN ... TYPE timestamptz USING ... AT TIME "
-        "ZONE 'UTC') before switching the type."
-    ),
-    example='''
-# before: naive UTC stored in a naive column, compared later with aware values
-created_at = Column(DateTime, default=datetime.utcnow)
-if token.expires_at < datetime.utcnow(): ...
-
-# after
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-created_at = Column(DateTime(timezone=True), default=utcnow)
-if token.expires_at < utcnow(): ...
-''',
-)
 
 _NAIVE_ALWAYS = frozenset({"utcnow", "today", "utcfromtimestamp"})
 """``datetime`` class methods that never take a zone."""
@@ -107,7 +62,7 @@ class NaiveDatetime(Detector):
     the ``datetime`` entry of a ``type_annotation_map``.
     """
 
-    RULE = RULE
+    RULE = "RA501"
     CODE = "naive-datetime"
     MESSAGE = "naive datetime: `{what}` carries no time zone"
     RELABEL_MESSAGE = (

@@ -8,60 +8,14 @@ from collections.abc import Mapping, Sequence
 import libcst as cst
 
 from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts
-from riskaudit.detectors.mocked_database import DatabaseUsageVisitor
-from riskaudit.models import Confidence, RawFinding, RuleDoc, Severity
+from riskaudit.detectors.analysis.database_usage import DatabaseUsageVisitor
+from riskaudit.models import RawFinding
 from riskaudit.roles import SOURCE, role_of
 
 ENGINE_NAMES = re.compile(r"engine|sessionlocal|session_?factory|session_?maker|^async_session$", re.IGNORECASE)
 """Names of engines and session factories a test may import from the application."""
 SHOWN = 3
 """How many paths a message names before it says "and N more"."""
-
-RULE = RuleDoc(
-    id="RA509",
-    slug="no-real-database-test",
-    title="Data layer never tested against a real database",
-    category="test-gap",
-    severity=Severity.HIGH,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "The project has a SQLAlchemy data layer (production modules that import SQLAlchemy or "
-        "SQLModel: models, repositories, sessions), but no test creates a database engine: no create_engine() "
-        "or create_async_engine(), no session factory bound to an engine, no database URL, no "
-        "testcontainers. Whatever the tests cover of the data layer, they cover it against mocks or "
-        "not at all."
-    ),
-    risk=(
-        "Not a single query the application sends is executed before production. Broken SQL, wrong "
-        "filters and joins, missing columns after a migration, constraint and unique violations, "
-        "transaction and rollback handling, driver-specific type conversions (time zones, JSON, "
-        "UUIDs) and the migrations themselves all meet a database for the first time in staging or "
-        "production, and the coverage numbers of the data layer say nothing about them. This is the "
-        "gap behind 'all tests green, first real request 500s'."
-    ),
-    recommendation=(
-        "Add an integration test layer: a pytest fixture that starts the production engine (a "
-        "PostgreSQL container via testcontainers, or the CI service), runs the Alembic migrations "
-        "once per session, and gives each test a session inside a transaction that is rolled back. "
-        "Point the repository tests at it first, including their failure paths, and keep mocks only "
-        "for faults that cannot be provoked for real."
-    ),
-    example='''
-# conftest.py
-@pytest.fixture(scope="session")
-def database_url() -> Iterator[str]:
-    with PostgresContainer("postgres:16") as pg:
-        yield pg.get_connection_url(driver="asyncpg")
-
-@pytest.fixture
-async def session(database_url: str) -> AsyncIterator[AsyncSession]:
-    engine = create_async_engine(database_url)
-    async with engine.connect() as conn, conn.begin() as tx:
-        yield AsyncSession(bind=conn, join_transaction_mode="create_savepoint")
-        await tx.rollback()
-    await engine.dispose()
-''',
-)
 
 
 def _listed(paths: Sequence[str]) -> str:
@@ -87,7 +41,7 @@ class RealDatabaseTest(DatabaseUsageVisitor, Detector):
     two files and is tested in tests/test_detectors_migrations.py.
     """
 
-    RULE = RULE
+    RULE = "RA509"
     CODE = "no-real-database-test"
     MESSAGE = "no test runs against a real database, but the project has a SQLAlchemy data layer"
     SCOPE = "all"

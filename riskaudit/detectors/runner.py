@@ -25,6 +25,8 @@ from riskaudit.workers import WorkerDied, in_batches, worker_count, worker_pool
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
+UNREADABLE_SOURCE = "unreadable-source"
+"""Code of a file Python would refuse to read (a bad encoding declaration)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,11 @@ def positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
     return ranges
 
 
+def visitors(detectors: Iterable[Detector]) -> list[cst.BatchableCSTVisitor]:
+    """What one batched traversal visits: each detector, just after the shared analyses it reads."""
+    return [visitor for detector in detectors for visitor in (*detector.analyses(), detector)]
+
+
 def analyse_file(
     path: str, text: str, project: ProjectFacts, detectors: Sequence[type[Detector]]
 ) -> FileOutcome:
@@ -95,7 +102,7 @@ def analyse_file(
     for detector in active:
         detector.bind_positions(positions)
     try:
-        wrapper.visit_batched(active)
+        wrapper.visit_batched(visitors(active))
     except RecursionError:
         return FileOutcome(path, (), (), skipped="too deeply nested for the detectors")
     except Exception as exc:  # noqa: BLE001 - a detector bug must show, not vanish
@@ -201,15 +208,19 @@ def facts_digest(project: ProjectFacts, detectors: Sequence[type[Detector]]) -> 
 
 @lru_cache(maxsize=8)
 def _code_digest(detectors: tuple[type[Detector], ...]) -> str:
-    """Digest of the detectors' own source (and the framework's): changed code means fresh results."""
-    files = {Path(__file__), Path(inspect.getfile(Detector))} | {Path(inspect.getfile(d)) for d in detectors}
+    """Digest of every module of the detectors package (shared analysis included) and of the detectors given.
+
+    Changed code means fresh results.
+    """
+    package = Path(inspect.getfile(Detector)).parent
+    files = set(package.rglob("*.py")) | {Path(inspect.getfile(d)) for d in detectors}
     return digest(*(path.read_bytes() for path in sorted(files)))
 
 
 def refused_sources(index: SourceIndex) -> list[RawFinding]:
     """Files Python would refuse to read (a bad encoding declaration) that the linters still accept."""
     return [
-        RawFinding(TOOL, "unreadable-source", f"Python cannot import this file: {source.encoding_error}", path, 1)
+        RawFinding(TOOL, UNREADABLE_SOURCE, f"Python cannot import this file: {source.encoding_error}", path, 1)
         for path, source in sorted(index.files.items())
         if source.encoding_error
     ]

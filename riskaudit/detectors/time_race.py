@@ -9,56 +9,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example, FileContext, call_name, dotted_name
-from riskaudit.models import Confidence, RuleDoc, Severity
-
-RULE = RuleDoc(
-    id="RA503",
-    slug="check-then-act-time",
-    title="Time-based check-then-act on shared state across an await without a lock",
-    category="concurrency",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "An async method compares the clock (time.time(), time.monotonic(), loop.time(), an injected "
-        "clock) with instance state, such as a circuit breaker's last failure time or a cached "
-        "token's expiry, then awaits, then updates that state (directly, or through a method of the "
-        "same class) with no asyncio.Lock held. Every await lets other coroutines run, so the check "
-        "and the update are not one step: the decision is made on state that others are about to "
-        "change."
-    ),
-    risk=(
-        "Under concurrency every caller passes the same check before any of them records the "
-        "result: an expired token or cache entry is refreshed by dozens of coroutines at once (a "
-        "thundering herd against the auth server, rate-limit bans, tokens invalidating each other); "
-        "a half-open circuit breaker lets a whole burst of trial calls through to a dependency that "
-        "is still recovering, and their outcomes, written after the await, overwrite each other so "
-        "failures are lost and the breaker closes or reopens at random. Nothing fails in tests with "
-        "one caller; it appears only under production load."
-    ),
-    recommendation=(
-        "Hold an asyncio.Lock around the check, the await and the state update (async with "
-        "self._lock:), and re-check the condition after acquiring it so that the callers that "
-        "waited reuse the fresh result. For a half-open breaker, admit a single trial call with a "
-        "flag set under the lock; for a refresh, let one coroutine refresh and have the others "
-        "await the same task or future."
-    ),
-    example='''
-# before: every caller that arrives while the token is expired fetches a new one
-async def token(self) -> str:
-    if time.monotonic() >= self._expires_at:
-        self._token, ttl = await self._fetch()
-        self._expires_at = time.monotonic() + ttl
-    return self._token
-
-# after: one fetch; the others wait for the lock and find a fresh token
-async def token(self) -> str:
-    async with self._lock:
-        if time.monotonic() >= self._expires_at:
-            self._token, ttl = await self._fetch()
-            self._expires_at = time.monotonic() + ttl
-        return self._token
-''',
-)
 
 _CLOCKS = frozenset(
     {"time", "time_ns", "monotonic", "monotonic_ns", "perf_counter", "now", "utcnow"}
@@ -174,7 +124,7 @@ class TimeCheckThenAct(Detector):
     lock, mutex, semaphore or condition (``self._lock``, ``self._write_lock``; not ``self.block``).
     """
 
-    RULE = RULE
+    RULE = "RA503"
     CODE = "check-then-act-time"
     MESSAGE = (
         "time check on instance state, then an await, then an unlocked write of that state: concurrent "

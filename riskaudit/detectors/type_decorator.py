@@ -7,56 +7,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example, FileContext, call_name, dotted_name, keyword
-from riskaudit.models import Confidence, RuleDoc, Severity
-
-RULE = RuleDoc(
-    id="RA502",
-    slug="type-decorator-conversion",
-    title="TypeDecorator conversion that raises in the flush or returns the wrong type",
-    category="data-integrity",
-    severity=Severity.HIGH,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "A custom SQLAlchemy TypeDecorator converts values unsafely. Either process_bind_param "
-        "serialises with json.dumps() without default= or cls= and without handling TypeError, so any "
-        "value the json module does not know (datetime, date, Decimal, UUID, set, bytes, an Enum "
-        "member) raises; or process_result_value of a UUID/GUID type returns str(value), so the "
-        "attribute loaded from the database is a string although the type declares a uuid.UUID."
-    ),
-    risk=(
-        "The bind conversion runs inside session.flush(), usually at commit time and far from the code "
-        "that put the datetime or Decimal into the dict: the TypeError aborts the whole unit of work, "
-        "rolls back every pending row of the transaction and surfaces as an opaque StatementError "
-        "naming the column, not the caller. A UUID type that returns str breaks equality silently: "
-        "obj.id == some_uuid is False, membership tests and dict lookups keyed by uuid.UUID miss, "
-        "deduplication and permission checks pass or fail wrongly, and objects fresh from the "
-        "session (UUID) and loaded from the database (str) disagree about the same row."
-    ),
-    recommendation=(
-        "Serialise with an explicit policy: json.dumps(value, default=...) or a JSONEncoder subclass "
-        "passed as cls= that converts the types you store (and raises a clear error for the rest), or "
-        "validate the payload before it reaches the session. In process_result_value return exactly "
-        "the declared type, uuid.UUID(value) for a GUID type, and declare python_type accordingly; if "
-        "the column must hold strings, make the type say so (impl=String, python_type=str)."
-    ),
-    example='''
-class JSONEncoded(TypeDecorator[Any]):
-    impl = Text
-    cache_ok = True
-
-    def process_bind_param(self, value: Any, dialect: Dialect) -> str | None:
-        # before: json.dumps(value) -> TypeError on a datetime, the flush fails
-        return None if value is None else json.dumps(value, default=_encode)
-
-class GUID(TypeDecorator[uuid.UUID]):
-    impl = CHAR(36)
-    cache_ok = True
-
-    def process_result_value(self, value: Any, dialect: Dialect) -> uuid.UUID | None:
-        # before: return str(value) -> row.id == some_uuid is always False
-        return None if value is None else uuid.UUID(str(value))
-''',
-)
 
 _BIND, _RESULT = "process_bind_param", "process_result_value"
 _UUID_TYPES = frozenset({"UUID", "Uuid", "UUIDType", "GUID"})
@@ -155,7 +105,7 @@ class TypeDecoratorConversion(Detector):
     ``python_type`` returns ``str``.
     """
 
-    RULE = RULE
+    RULE = "RA502"
     CODE = "type-decorator"
     MESSAGE = "TypeDecorator conversion is unsafe"
     JSON_MESSAGE = (

@@ -8,47 +8,6 @@ from dataclasses import dataclass, field
 import libcst as cst
 
 from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
-from riskaudit.models import Confidence, RuleDoc, Severity
-
-RULE = RuleDoc(
-    id="RA510",
-    slug="variable-reuse",
-    title="One local variable bound to different statement or object kinds",
-    category="runtime",
-    severity=Severity.MEDIUM,
-    confidence=Confidence.MEDIUM,
-    problem=(
-        "Inside one function a local variable is first bound to one kind of object and later rebound "
-        "to another: a SQLAlchemy delete() that is replaced by an update() for soft deletes, a select() "
-        "that becomes a text() query, or an instance of one class replaced by an instance of an "
-        "unrelated one. Each binding looks right on its own; which one reaches the code below depends "
-        "on the path that ran. In untyped code, or a module mypy is told to ignore, nothing checks it."
-    ),
-    risk=(
-        "After a refactor, a reordered branch or a missed else, the statement that reaches "
-        "session.execute() is not the one the surrounding code assumes: a hard DELETE runs where a "
-        "soft delete was intended, or the other way round, and rowcount or RETURNING results are read "
-        "for the wrong statement. With objects, a method that exists on only one of the two kinds "
-        "raises AttributeError on the rarer path. Tests that only check that the call succeeded do "
-        "not notice."
-    ),
-    recommendation=(
-        "Give each kind its own descriptive variable (soft_delete, hard_delete), or build and execute "
-        "the statement inside its own branch, so a mix-up is visible in review and becomes a type "
-        "error once the function is annotated. Test every path by inspecting the table (or the object) "
-        "afterwards, not just the absence of an exception."
-    ),
-    example='''
-# before: stmt = delete(Item).where(...)
-#         if soft: stmt = update(Item).where(...).values(is_deleted=True)
-if soft:
-    soft_delete = update(Item).where(Item.id == item_id).values(is_deleted=True)
-    await session.execute(soft_delete)
-else:
-    hard_delete = delete(Item).where(Item.id == item_id)
-    await session.execute(hard_delete)
-''',
-)
 
 _SQL_PACKAGES = frozenset({"sqlalchemy", "sqlmodel"})
 """Top-level packages whose statement builders count."""
@@ -132,7 +91,7 @@ class VariableReuse(Detector):
     ``JSONResponse``/``PlainTextResponse``).
     """
 
-    RULE = RULE
+    RULE = "RA510"
     CODE = "variable-reuse"
     # sound: only bindings inside a `def` are compared (any CapWords call counts, so nothing narrower)
     TRIGGERS = ("def",)

@@ -3,24 +3,16 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import jinja2
 
+from riskaudit.report.templates import templates_dir
 from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps
 
 FORMATS = ("markdown", "html", "json", "sarif", "github")
 EXTENSIONS = {"markdown": "md", "html": "html", "json": "json", "sarif": "sarif", "github": "txt"}
-
-
-def templates_dir() -> Path:
-    """Where the packaged templates live (inside the wheel, or the repository root in a checkout)."""
-    packaged = Path(__file__).resolve().parent.parent / "templates"
-    if packaged.is_dir():
-        return packaged
-    return Path(__file__).resolve().parent.parent.parent / "templates"
 
 
 def md_cell(value: object) -> str:

@@ -95,9 +95,10 @@ HAS_NO_ATTR = '"type[T]" has no attribute "deleted_at"'
     ("tool", "code", "message", "facts", "rule_id"),
     [
         ("mypy", "unused-coroutine", 'Value of type "Coroutine[Any, Any, None]" must be used', set(), "RA101"),
-        ("mypy", "attr-defined", HAS_NO_ATTR, {"hasattr-guard"}, "RA102"),
+        ("mypy", "attr-defined", HAS_NO_ATTR, {"hasattr-guard"}, "RA117"),
+        ("mypy", "attr-defined", HAS_NO_ATTR, {"hasattr-guard", "sqlalchemy-expression"}, "RA102"),
         ("mypy", "attr-defined", HAS_NO_ATTR, {"third-party-type"}, "RA103"),
-        ("mypy", "attr-defined", HAS_NO_ATTR, {"hasattr-guard", "third-party-type"}, "RA102"),
+        ("mypy", "attr-defined", HAS_NO_ATTR, {"hasattr-guard", "third-party-type"}, "RA117"),
         ("mypy", "attr-defined", HAS_NO_ATTR, set(), "RA104"),
         ("mypy", "union-attr", 'Item "None" of "User | None" has no attribute "email"', set(), "RA105"),
         ("mypy", "union-attr", "x", {"hasattr-guard"}, "RA105"),

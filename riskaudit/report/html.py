@@ -18,7 +18,7 @@ import jinja2
 from markupsafe import Markup
 
 from riskaudit.models import ExcerptLine, Finding
-from riskaudit.report.render import templates_dir
+from riskaudit.report.templating import templates_dir
 from riskaudit.report.view import ReportView, build_view, category_counts, layer_file_coverage, rule_counts, tool_counts
 from riskaudit.results import ScanResult
 

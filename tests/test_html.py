@@ -24,15 +24,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Dialog, Page, Request, 
 from riskaudit.catalogue import default_catalogue
 from riskaudit.models import ExcerptLine, Finding, Severity, ToolStatus
 from riskaudit.options import ScanOptions
-from riskaudit.report.html import (
-    ChartRow,
-    ExcerptPart,
-    bar_chart,
-    excerpt_parts,
-    location_key,
-    render_html,
-    short_label,
-)
+from riskaudit.report.charts import ChartRow, bar_chart, short_label
+from riskaudit.report.finding_view import location_key
+from riskaudit.report.html import ExcerptPart, excerpt_parts, render_html
 from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 from riskaudit.scan import scan

@@ -1,4 +1,4 @@
-"""Where the report templates live, for every renderer that reads them."""
+"""Where the report templates and the HTML's inline assets live."""
 
 from __future__ import annotations
 

@@ -30,12 +30,12 @@ from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states
 from riskaudit.workers import worker_count, worker_pool
 from riskaudit.discovery import Target, load_target
-from riskaudit.errors import TargetError, UsageError
+from riskaudit.errors import TargetError
 from riskaudit.mapping import Mapped, map_findings, project_modules, rules_used
 from riskaudit.exposure import MOCKED_LAYERS, crap_findings, error_path_findings, function_coverage, layer_coverage
 from riskaudit.layers import Layer, LayerMap, assign_layers, content_kinds
 from riskaudit.models import CoverageData, Finding, ToolRun, ToolStatus
-from riskaudit.options import ScanOptions
+from riskaudit.options import ScanOptions, check_conflicts
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.sources import SourceIndex
 from riskaudit.sources_cache import index_sources
@@ -119,9 +119,11 @@ def git_commit(root: Path) -> str:
 
 
 def prepare(path: Path, options: ScanOptions) -> Target:
-    """The target at path with its files and interpreter; raises TargetError when there is nothing to scan."""
-    if options.untrusted and options.run_tests:
-        raise UsageError("--run-tests runs the target's code: it cannot be combined with --untrusted")
+    """The target at path with its files and interpreter; raises TargetError when there is nothing to scan.
+
+    Options that exclude each other raise UsageError.
+    """
+    check_conflicts(options)
     target = load_target(path, options.python, options.untrusted, options.exclude)
     if not target.files:
         nested = f" (nested projects, scan them separately: {', '.join(target.nested_projects)})"

@@ -7,12 +7,10 @@ from pathlib import Path
 
 import jinja2
 
+from riskaudit.report.formats import FORMATS
 from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps
-
-FORMATS = ("markdown", "html", "json", "sarif", "github")
-EXTENSIONS = {"markdown": "md", "html": "html", "json": "json", "sarif": "sarif", "github": "txt"}
 
 
 def templates_dir() -> Path:

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import enum
 import functools
 import os
 import signal
 import sys
-import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
@@ -20,19 +18,22 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from riskaudit import __version__
-from riskaudit.catalogue import Catalogue, default_catalogue
+from riskaudit.catalogue import Catalogue, RuleMapping, default_catalogue
 from riskaudit.collectors.process import stop_all
-from riskaudit.config import FileConfig, effective_options, load_config
-from riskaudit.errors import RiskauditError, UsageError
-from riskaudit.baseline import BaselineEntry, apply_baseline, dumps_baseline, entries_of, load_baseline
-from riskaudit.diff import Changes, apply_diff, changed_lines
+from riskaudit.config import scan_options
+from riskaudit.discovery import Target
+from riskaudit.errors import RiskauditError
 from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code, gated
-from riskaudit.models import Severity, ToolRun, ToolStatus
+from riskaudit.output import write_atomic
+from riskaudit.models import Finding, Severity, ToolRun, ToolStatus
+from riskaudit.option_table import REPORT_OPTIONS, SCAN_OPTIONS, command_line_values, effective_options
 from riskaudit.options import ScanOptions
 from riskaudit.ranking import FORMULA
-from riskaudit.report.render import EXTENSIONS, render
+from riskaudit.report.formats import EXTENSIONS
+from riskaudit.report.render import render
 from riskaudit.results import ScanResult
 from riskaudit.serialise import loads
+from riskaudit.typer_options import with_options
 
 app = typer.Typer(
     name="riskaudit",
@@ -47,35 +48,27 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
-SEVERITY_STYLE = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
-
-
-class Format(str, enum.Enum):
-    """Report formats."""
-
-    markdown = "markdown"
-    html = "html"
-    json = "json"
-    sarif = "sarif"
-    github = "github"
-
-
-class FailOn(str, enum.Enum):
-    """Gate thresholds."""
-
-    critical = "critical"
-    high = "high"
-    medium = "medium"
-    low = "low"
-    none = "none"
+SEVERITY_STYLE = {
+    Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan",
+    Severity.INFO: "dim",
+}
 
 
 class _RichProgress:
     """Shows each collector as a spinner line on stderr."""
 
-    def __init__(self, progress: Progress) -> None:
+    def __init__(self, progress: Progress, path: Path) -> None:
         self._progress = progress
+        self._path = path
         self._tasks: dict[str, TaskID] = {}
+
+    def scanning(self, target: Target) -> None:
+        """Say what is scanned, with which interpreter, and what is left out."""
+        self._progress.console.print(
+            f"Scanning {len(target.files)} Python files in {escape(str(self._path))} with {escape(target.python)}"
+        )
+        for note in target.not_analysed:
+            self._progress.console.print(f"[yellow]not analysed:[/] {escape(note)}", highlight=False)
 
     def started(self, tool: str) -> None:
         """Add a line for the tool."""
@@ -155,27 +148,14 @@ def _catalogue() -> Catalogue:
         raise _fail(str(exc)) from None
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write text so that readers see the old file or the whole new one, never half of it."""
-    folder = path.parent if str(path.parent) else Path(".")
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
-def _emit(result: ScanResult, fmt: Format, output: str | None) -> str:
-    """Render and write the report; returns where it went."""
-    text = render(result, fmt.value)
-    if output == "-":
+def _emit(result: ScanResult, options: ScanOptions) -> str:
+    """Render and write the report in ``--format`` to ``--output``; returns where it went."""
+    text = render(result, options.format)
+    if options.output == "-":
         sys.stdout.write(text)
         sys.stdout.flush()
         return "standard output"
-    target = Path(output) if output else Path(f"riskaudit-report.{EXTENSIONS[fmt.value]}")
+    target = Path(options.output or f"riskaudit-report.{EXTENSIONS[options.format]}")
     try:
         write_atomic(target, text)
     except OSError as exc:
@@ -189,26 +169,7 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
         if run.status is not ToolStatus.OK:
             style = "bold red" if run.status is ToolStatus.FAILED else "yellow"
             err.print(f"[{style}]{run.name} {run.status.value}:[/] {escape(run.reason)}", highlight=False)
-    counted = gated(result)
-    counts = {s: sum(f.severity is s for f in counted) for s in Severity}
-    line = "  ".join(f"[{SEVERITY_STYLE[s.value]}]{s.value} {n}[/]" for s, n in counts.items())
-    err.print(f"{'New findings' if result.baseline else 'Findings'}: {line}", highlight=False)
-    _scope_summary(result)
-    if result.suppressed:
-        err.print(f"Suppressed inline: {len(result.suppressed)} (listed in the report with their reasons)")
-    if counted:
-        table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for column in ("risk", "severity", "rule", "location", "message"):
-            table.add_column(column, overflow="fold")
-        for finding in counted[:top]:
-            table.add_row(
-                f"{finding.risk:g}",
-                f"[{SEVERITY_STYLE[finding.severity.value]}]{finding.severity.value}[/]",
-                finding.rule_id,
-                escape(finding.location),
-                escape(finding.message[:100]),
-            )
-        err.print(table)
+    _findings_summary(result, top)
     if result.incomplete:
         err.print("[bold red]INCOMPLETE:[/] a tool failed; this analysis cannot pass the gate.")
     for issue in result.environment_gaps:
@@ -216,155 +177,62 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
     err.print(f"Report: {where}", highlight=False)
 
 
+def _findings_summary(result: ScanResult, top: int) -> None:
+    """The summary's counts by severity, baseline and diff lines, suppressions and top findings."""
+    counted = gated(result)
+    counts = {s: sum(f.severity is s for f in counted) for s in Severity}
+    line = "  ".join(f"[{SEVERITY_STYLE[s]}]{s.value} {n}[/]" for s, n in counts.items())
+    err.print(f"{'New findings' if result.baseline else 'Findings'}: {line}", highlight=False)
+    _scope_summary(result)
+    if result.suppressed:
+        err.print(f"Suppressed inline: {len(result.suppressed)} (listed in the report with their reasons)")
+    if counted:
+        err.print(_top_findings(counted[:top]))
+
+
+def _top_findings(findings: tuple[Finding, ...]) -> Table:
+    """The summary's table of the top findings."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("risk", "severity", "rule", "location", "message"):
+        table.add_column(column, overflow="fold")
+    for finding in findings:
+        table.add_row(
+            f"{finding.risk:g}",
+            f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity.value}[/]",
+            finding.rule_id,
+            escape(finding.location),
+            escape(finding.message[:100]),
+        )
+    return table
+
+
 @app.command()
 @_guarded
+@with_options(SCAN_OPTIONS)
 def scan(
     path: Annotated[Path, typer.Argument(help="Root folder of the project to analyse.")] = Path("."),
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.markdown,
-    output: Annotated[
-        str | None,
-        typer.Option("--output", "-o", help="Report file (default riskaudit-report.<ext> here); '-' for stdout."),
-    ] = None,
-    fail_on: Annotated[
-        FailOn | None,
-        typer.Option(
-            help="Exit 1 when a finding is at or above this severity ('none': never). "
-            "Default: fail-on in [tool.riskaudit], else critical."
-        ),
-    ] = None,
-    python: Annotated[
-        str | None,
-        typer.Option(help="The target's interpreter (default: active venv, PATH/.venv, then riskaudit's own)."),
-    ] = None,
-    coverage_file: Annotated[
-        Path | None, typer.Option(help="Existing coverage data: .coverage, coverage.xml or coverage.json.")
-    ] = None,
-    run_tests: Annotated[
-        bool,
-        typer.Option(
-            "--run-tests",
-            help="Run the target's pytest suite under coverage first (target interpreter and config, --timeout).",
-        ),
-    ] = False,
-    no_cache: Annotated[
-        bool,
-        typer.Option(
-            "--no-cache",
-            help="Ignore and do not write .riskaudit_cache/ (results are otherwise reused for unchanged files).",
-        ),
-    ] = False,
-    select: Annotated[
-        list[str] | None, typer.Option(help="Only rules with these ids or prefixes (repeat or comma-separate).")
-    ] = None,
-    ignore: Annotated[
-        list[str] | None, typer.Option(help="Leave out rules with these ids or prefixes (repeat or comma-separate).")
-    ] = None,
-    timeout: Annotated[
-        float | None,
-        typer.Option(help="Seconds each tool may run before it is killed (the run is then incomplete). Default 900."),
-    ] = None,
-    baseline: Annotated[
-        Path | None,
-        typer.Option(help="Gate only on findings not recorded in this baseline file (the report still lists all)."),
-    ] = None,
-    write_baseline: Annotated[
-        Path | None,
-        typer.Option(help="Record the current findings in this baseline file (not when the run is incomplete)."),
-    ] = None,
-    diff: Annotated[
-        str | None,
-        typer.Option(help="Only findings on lines changed since this git ref (git diff REF; untracked files count)."),
-    ] = None,
-    untrusted: Annotated[
-        bool,
-        typer.Option(
-            "--untrusted",
-            help="Execute nothing from the target: riskaudit's own interpreter and tool configs, no plugins, "
-            "no tests (for pull requests from forks).",
-        ),
-    ] = False,
+    **given: object,
 ) -> None:
     """Analyse a project and write the risk report; the exit code is the CI gate."""
-    if timeout is not None and timeout <= 0:
-        raise _fail(f"--timeout {timeout:g}: must be a positive number of seconds")
-    if untrusted and run_tests:
-        raise _fail("--run-tests runs the target's code: it cannot be combined with --untrusted")
-    if untrusted and python is not None:
-        raise _fail("--python runs the target's interpreter: it cannot be combined with --untrusted")
-    if run_tests and coverage_file is not None:
-        raise _fail("--run-tests and --coverage-file exclude each other: measure afresh or read existing data")
-    if write_baseline is not None and diff is not None:
-        raise _fail("--write-baseline records every finding: it cannot be combined with --diff")
-    from riskaudit.scan import prepare, scan_target  # the detectors and libcst: not for `rules` and `explain`
-
-    catalogue = _catalogue()
-    cli_options = ScanOptions(
-        python=python,
-        coverage_file=coverage_file,
-        run_tests=run_tests,
-        use_cache=not no_cache,
-        select=_split(select),
-        ignore=_split(ignore),
-        timeout=timeout if timeout is not None else ScanOptions.timeout,
-        fail_on=fail_on.value if fail_on is not None else ScanOptions.fail_on,
-        untrusted=untrusted,
-    )
-    given = {
-        name
-        for name, value in (("fail_on", fail_on), ("timeout", timeout), ("select", select), ("ignore", ignore))
-        if value is not None
-    }
     signal.signal(signal.SIGINT, _interrupted)
+    from riskaudit.scan import scan as run_scan  # the detectors and libcst: not for `rules` and `explain`
+
     try:
-        # an untrusted target's [tool.riskaudit] could switch the gate off: it is not read
-        config = load_config(path.resolve()) if path.is_dir() and not untrusted else FileConfig()
-        options = effective_options(config, cli_options, frozenset(given))
-        target = prepare(path, options)
-        _check_selection(catalogue, options)
-        if baseline is None and config.baseline is not None:
-            baseline = target.root / config.baseline
-        entries = load_baseline(baseline) if baseline is not None else None
-        changes = changed_lines(target.root, diff) if diff is not None else None
-        err.print(f"Scanning {len(target.files)} Python files in {escape(str(path))} with {escape(target.python)}")
-        for note in target.not_analysed:
-            err.print(f"[yellow]not analysed:[/] {escape(note)}", highlight=False)
+        options = scan_options(path, command_line_values(SCAN_OPTIONS, given))
+        catalogue = _catalogue()
         with Progress(
             SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False
         ) as bar:
-            result = scan_target(target, path, options, catalogue, _RichProgress(bar))
+            result = run_scan(path, options, catalogue, _RichProgress(bar, path))
     except RiskauditError as exc:
         raise _fail(str(exc)) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
-    result = _incremental(result, changes, entries, baseline, write_baseline)
-    where = _emit(result, fmt, output)
+    where = _emit(result, options)
     _summary(result, where)
-    if write_baseline is not None and result.is_incomplete:
-        raise _fail(f"{write_baseline}: baseline not written: the analysis is incomplete (a tool failed)")
+    if options.write_baseline is not None and result.is_incomplete:
+        raise _fail(f"{options.write_baseline}: baseline not written: the analysis is incomplete (a tool failed)")
     raise typer.Exit(exit_code(result))
-
-
-def _incremental(
-    result: ScanResult,
-    changes: Changes | None,
-    entries: tuple[BaselineEntry, ...] | None,
-    baseline: Path | None,
-    write_baseline: Path | None,
-) -> ScanResult:
-    """Apply --diff, write --write-baseline (only for a complete run) and compare with --baseline."""
-    if changes is not None:
-        result = apply_diff(result, changes)
-    if write_baseline is None or result.is_incomplete:
-        if entries is not None and baseline is not None:
-            result = apply_baseline(result, entries, str(baseline))
-        return result
-    try:
-        write_atomic(write_baseline, dumps_baseline(result.findings))
-    except OSError as exc:
-        raise _fail(f"{write_baseline}: cannot write the baseline: {exc.strerror or exc}") from None
-    if entries is not None and baseline is not None:
-        return apply_baseline(result, entries, str(baseline), written=baseline == write_baseline)
-    return apply_baseline(result, entries_of(result.findings), str(write_baseline), written=True)
 
 
 def _scope_summary(result: ScanResult) -> None:
@@ -392,28 +260,18 @@ def _interrupted(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _split(values: list[str] | None) -> tuple[str, ...]:
-    """Repeated and comma-separated option values, upper-cased."""
-    return tuple(part.strip().upper() for value in values or () for part in value.split(",") if part.strip())
-
-
-def _check_selection(catalogue: Catalogue, options: ScanOptions) -> None:
-    """Reject --select/--ignore values that match no rule (a typo would silently hide findings)."""
-    for value in (*options.select, *options.ignore):
-        if not any(rule_id.startswith(value) for rule_id in catalogue.rules):
-            raise UsageError(f"--select/--ignore {value}: no rule id starts with it; see `riskaudit rules`")
-
-
 @app.command("render")
 @_guarded
+@with_options(REPORT_OPTIONS)
 def render_command(
     results: Annotated[Path, typer.Argument(help="JSON results written by `riskaudit scan --format json`.")],
-    fmt: Annotated[Format, typer.Option("--format", "-f", help="Report format.")] = Format.markdown,
-    output: Annotated[
-        str | None, typer.Option("--output", "-o", help="Report file (default riskaudit-report.<ext>); '-' for stdout.")
-    ] = None,
+    **given: object,
 ) -> None:
     """Re-render saved JSON results without scanning again."""
+    try:
+        options = effective_options({}, command_line_values(REPORT_OPTIONS, given))
+    except RiskauditError as exc:
+        raise _fail(str(exc)) from None
     try:
         text = results.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -422,7 +280,7 @@ def render_command(
         result = loads(text)
     except RiskauditError as exc:
         raise _fail(f"{results}: {exc}") from None
-    where = _emit(result, fmt, output)
+    where = _emit(result, options)
     err.print(f"Report: {where}", highlight=False)
 
 
@@ -437,7 +295,7 @@ def rules() -> None:
     for rule in catalogue.rules.values():
         doc = rule.doc
         maps = ", ".join(sorted({f"{m.tool}:{m.code or '*'}" for m in rule.mappings}))
-        style = SEVERITY_STYLE[doc.severity.value]
+        style = SEVERITY_STYLE[doc.severity]
         table.add_row(
             doc.id, f"[{style}]{doc.severity.value}[/]", doc.confidence.value, doc.category, doc.slug,
             escape(doc.title), escape(maps),
@@ -467,14 +325,19 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id (RA101) or slug (m
     out.print(doc.example, markup=False, highlight=False)
     out.print("\n[bold]Reported for[/]")
     for mapping in found.mappings:
-        extra = []
-        if mapping.message is not None:
-            extra.append(f"message matching {mapping.message.pattern!r}")
-        if mapping.requires:
-            extra.append("when " + " and ".join(sorted(mapping.requires)))
-        suffix = f" ({'; '.join(extra)})" if extra else ""
-        out.print(f"- {mapping.tool} {mapping.code or '(any code)'}{suffix}", markup=False, highlight=False)
+        out.print(f"- {_mapping_line(mapping)}", markup=False, highlight=False)
     out.print(f"\n[dim]Ranking: {FORMULA}[/]")
+
+
+def _mapping_line(mapping: RuleMapping) -> str:
+    """One tool code a rule is reported for, with its message pattern and conditions."""
+    extra = []
+    if mapping.message is not None:
+        extra.append(f"message matching {mapping.message.pattern!r}")
+    if mapping.requires:
+        extra.append("when " + " and ".join(sorted(mapping.requires)))
+    suffix = f" ({'; '.join(extra)})" if extra else ""
+    return f"{mapping.tool} {mapping.code or '(any code)'}{suffix}"
 
 
 @app.callback(invoke_without_command=True)

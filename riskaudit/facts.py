@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from riskaudit.detectors.analysis.hasattr_guards import guarded_uses
 from riskaudit.frameworks import is_parameter_function
 from riskaudit.models import RawFinding
 from riskaudit.roles import TEST, role_of
@@ -72,6 +71,9 @@ def is_hasattr_guarded(finding: RawFinding, source: SourceFile | None) -> bool:
     parsed = missing_attribute(finding.message)
     if parsed is None or source is None or finding.line is None:
         return False
+    # libcst only when a mypy attribute error needs it: the report commands never import it
+    from riskaudit.detectors.analysis.hasattr_guards import guarded_uses
+
     _, attr = parsed
     return any(
         use.attr == attr

@@ -11,12 +11,17 @@ EXIT_PASSED = 0
 EXIT_FINDINGS = 1
 EXIT_INCOMPLETE = 2
 EXIT_INTERRUPTED = 130
-FAIL_ON_CHOICES = ("critical", "high", "medium", "low", "none")
+NEVER = "none"
+"""The gate threshold that never fails on findings (an incomplete analysis still exits 2)."""
+FAIL_ON_CHOICES = (*(s.value for s in Severity if s is not Severity.INFO), NEVER)
+"""Gate thresholds: every severity a finding can block on (info findings never block), then ``none``."""
+DEFAULT_FAIL_ON = Severity.CRITICAL.value
+"""The gate threshold when neither the command line nor the config file sets one."""
 
 
 def blocking(findings: Iterable[Finding], fail_on: str) -> tuple[Finding, ...]:
     """Findings at or above the threshold (none for ``none``)."""
-    if fail_on == "none":
+    if fail_on == NEVER:
         return ()
     threshold = Severity(fail_on)
     return tuple(f for f in findings if f.severity.at_least(threshold))

@@ -1,16 +1,19 @@
-"""Scan options: everything the pipeline needs to know besides the target itself."""
+"""Scan options: everything the pipeline needs to know besides the target itself, and which exclude each other."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from riskaudit.errors import UsageError
+from riskaudit.gate import DEFAULT_FAIL_ON
 from riskaudit.layers import DEFAULT_LAYERS, Layer
+from riskaudit.report.formats import DEFAULT_FORMAT
 
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """Settings of one scan, from the command line (and later the target's config)."""
+    """Settings of one scan, from the command line and the target's config (``riskaudit.option_table``)."""
 
     python: str | None = None
     """``--python``: the target's interpreter, or None to detect it."""
@@ -36,7 +39,29 @@ class ScanOptions:
     """Reuse results of unchanged files from ``.riskaudit_cache/`` (``--no-cache`` turns it off)."""
     run_tests: bool = False
     """``--run-tests``: run the target's pytest suite under coverage first."""
-    fail_on: str = "critical"
+    fail_on: str = DEFAULT_FAIL_ON
     """Gate threshold: a severity, or ``none`` to never fail on findings."""
     untrusted: bool = False
     """``--untrusted``: execute nothing from the target (no config plugins, no tests, not its interpreter)."""
+    format: str = DEFAULT_FORMAT
+    """``--format``: the report format, one of ``riskaudit.report.formats.FORMATS``."""
+    output: str | None = None
+    """``--output``: the report file, ``-`` for standard output, None for ``riskaudit-report.<ext>``."""
+    baseline: Path | None = None
+    """``--baseline``: gate only on findings not recorded in this baseline file."""
+    write_baseline: Path | None = None
+    """``--write-baseline``: record the findings of a complete run in this baseline file."""
+    diff: str | None = None
+    """``--diff``: only findings on lines changed since this git ref."""
+
+
+def check_conflicts(options: ScanOptions) -> None:
+    """Refuse options that exclude each other; raises UsageError saying why."""
+    if options.untrusted and options.run_tests:
+        raise UsageError("--run-tests runs the target's code: it cannot be combined with --untrusted")
+    if options.untrusted and options.python is not None:
+        raise UsageError("--python runs the target's interpreter: it cannot be combined with --untrusted")
+    if options.run_tests and options.coverage_file is not None:
+        raise UsageError("--run-tests and --coverage-file exclude each other: measure afresh or read existing data")
+    if options.write_baseline is not None and options.diff is not None:
+        raise UsageError("--write-baseline records every finding: it cannot be combined with --diff")

@@ -9,9 +9,8 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import replace
-from fnmatch import fnmatch
 from pathlib import Path, PurePosixPath
 
 from riskaudit import __version__
@@ -27,12 +26,14 @@ from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.discovery import Target, load_target
 from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states
-from riskaudit.errors import TargetError, UsageError
-from riskaudit.mapping import Mapped, Placement, map_findings, merge, project_modules, rules_used
-from riskaudit.models import Finding, ToolRun
-from riskaudit.options import ScanOptions
+from riskaudit.errors import TargetError
+from riskaudit.mapping import Placement, map_findings, merge, project_modules, rules_used
+from riskaudit.models import ToolRun
+from riskaudit.option_table import check_selection
+from riskaudit.options import ScanOptions, check_conflicts
 from riskaudit.pipeline.collect import Collection, collect
 from riskaudit.pipeline.derive import Evidence, derive
+from riskaudit.pipeline.scope import apply_scope, ignore_per_file, prepare_scope
 from riskaudit.ranking import rank
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.suppressions import suppress
@@ -43,6 +44,9 @@ Progress = Listener
 
 class _Silent:
     """Progress that shows nothing."""
+
+    def scanning(self, target: Target) -> None:
+        """Ignore."""
 
     def started(self, tool: str) -> None:
         """Ignore."""
@@ -104,9 +108,11 @@ def git_commit(root: Path) -> str:
 
 
 def prepare(path: Path, options: ScanOptions) -> Target:
-    """The target at path with its files and interpreter; raises TargetError when there is nothing to scan."""
-    if options.untrusted and options.run_tests:
-        raise UsageError("--run-tests runs the target's code: it cannot be combined with --untrusted")
+    """The target at path with its files and interpreter; raises TargetError when there is nothing to scan.
+
+    Options that exclude each other raise UsageError.
+    """
+    check_conflicts(options)
     target = load_target(path, options.python, options.untrusted, options.exclude)
     if not target.files:
         nested = f" (nested projects, scan them separately: {', '.join(target.nested_projects)})"
@@ -117,14 +123,23 @@ def prepare(path: Path, options: ScanOptions) -> Target:
 
 
 def scan(path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None) -> ScanResult:
-    """Run a complete scan of the project at path; raises TargetError when there is nothing to scan."""
-    return scan_target(prepare(path, options), path, options, catalogue, progress)
+    """A complete scan of the project at path, as the command line runs it.
+
+    Raises a one-line ``RiskauditError`` for bad options, a target with nothing to scan, a bad baseline
+    file or diff ref, and a baseline that cannot be written.
+    """
+    listener = progress or _Silent()
+    target = prepare(path, options)
+    check_selection(options, catalogue.rules)
+    scope = prepare_scope(target, options)
+    listener.scanning(target)
+    return apply_scope(scan_target(target, path, options, catalogue, listener), scope, options)
 
 
 def scan_target(
     target: Target, path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progress | None = None
 ) -> ScanResult:
-    """Run the stages on a prepared target: collect, derive evidence, map, suppress, scope, rank."""
+    """Run the stages on a prepared target: collect, derive evidence, map, suppress, rank (scope: ``scan``)."""
     check_links(catalogue, ALL_DETECTORS)
     catalogue = with_severities(catalogue, options.severities)
     # an untrusted target could ship a .riskaudit_cache that hides findings: never read it
@@ -202,21 +217,6 @@ def project_names(paths: Iterable[str]) -> frozenset[str]:
             if parts[depth] != "__init__":
                 names.add(parts[depth])
     return frozenset(names)
-
-
-def ignore_per_file(mapped: Mapped, ignores: Sequence[tuple[str, Sequence[str]]]) -> Mapped:
-    """Drop findings of the rules configured away for matching paths; they count as deselected."""
-    if not ignores:
-        return mapped
-
-    def ignored(finding: Finding) -> bool:
-        return finding.path is not None and any(
-            fnmatch(finding.path, glob) and any(finding.rule_id.startswith(p) for p in prefixes)
-            for glob, prefixes in ignores
-        )
-
-    kept = tuple(f for f in mapped.findings if not ignored(f))
-    return replace(mapped, findings=kept, deselected=mapped.deselected + len(mapped.findings) - len(kept))
 
 
 def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanMeta:

@@ -8,7 +8,7 @@ from typing import Any
 
 import yaml
 
-from riskaudit.report.render import EXTENSIONS, FORMATS
+from riskaudit.report.formats import EXTENSIONS, FORMATS
 from riskaudit.suppressions import parse_comment
 from support import REPO
 

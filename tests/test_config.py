@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 from support import copy_fixture, run_cli, run_project_tests
 
-from riskaudit.config import FileConfig, effective_options, parse_config
 from riskaudit.layers import assign_layers, content_kinds, DEFAULT_LAYERS, layer_of
-from riskaudit.options import ScanOptions
+from riskaudit.option_table import effective_options, parse_config
 
 
 @pytest.mark.parametrize(
@@ -41,8 +40,8 @@ def test_layers_by_glob_and_by_default_content() -> None:
     config = parse_config(
         {"critical-layers": {"billing": {"paths": ["app/billing/*.py"], "threshold": 95}, "data access": {}}}
     )
-    assert config.layers is not None
-    billing, data = config.layers
+    assert config["layers"] is not None
+    billing, data = config["layers"]
     assert billing.coverage_threshold == 95.0 and billing.names == frozenset() and billing.content == ""
     assert data.content == DEFAULT_LAYERS[0].content == "data access"
     kinds = {
@@ -51,19 +50,19 @@ def test_layers_by_glob_and_by_default_content() -> None:
         "app/repositories/cache.py": frozenset(),
         "app/auth/jwt.py": content_kinds(["jose.jwt"]),
     }
-    layers = assign_layers(config.layers, kinds)
+    layers = assign_layers(config["layers"], kinds)
     assert layers.of("app/billing/invoice.py") is billing
     assert layers.of("app/repositories/user.py") is data
     # a folder name alone no longer makes a layer; auth is not configured here
     assert layers.of("app/repositories/cache.py") is None
     assert layers.of("app/auth/jwt.py") is None
-    assert layer_of("app/billing/other.py", config.layers) is billing
+    assert layer_of("app/billing/other.py", config["layers"]) is billing
 
 
 def test_command_line_beats_config() -> None:
-    config = FileConfig(fail_on="high", timeout=30.0, select=("RA1",))
-    cli = ScanOptions(fail_on="low")
-    merged = effective_options(config, cli, frozenset({"fail_on"}))
+    config = {"fail_on": "high", "timeout": 30.0, "select": ("RA1",)}
+    cli = {"fail_on": "low"}
+    merged = effective_options(config, cli)
     assert (merged.fail_on, merged.timeout, merged.select) == ("low", 30.0, ("RA1",))
 
 

@@ -22,7 +22,10 @@ from riskaudit.sources import SourceIndex
 
 
 class Listener(Protocol):
-    """Receives progress while tools run; the CLI shows it, tests can record it."""
+    """Receives progress while a scan runs; the CLI shows it, tests can record it."""
+
+    def scanning(self, target: Target) -> None:
+        """Note the prepared target, before any tool starts."""
 
     def started(self, tool: str) -> None:
         """Note that a tool started."""

@@ -6,6 +6,7 @@ are serialisers of the result itself.
 
 from __future__ import annotations
 
+from riskaudit.report.formats import FORMATS
 from riskaudit.report.github import render_github
 from riskaudit.report.html import render_html
 from riskaudit.report.markdown import markdown
@@ -13,9 +14,6 @@ from riskaudit.report.sarif import render_sarif
 from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps
-
-FORMATS = ("markdown", "html", "json", "sarif", "github")
-EXTENSIONS = {"markdown": "md", "html": "html", "json": "json", "sarif": "sarif", "github": "txt"}
 
 
 def render_markdown(result: ScanResult) -> str:

@@ -27,8 +27,8 @@ from riskaudit.discovery import Target, load_target
 from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states
 from riskaudit.errors import TargetError
-from riskaudit.mapping import Placement, map_findings, merge, project_modules, rules_used
-from riskaudit.models import ToolRun
+from riskaudit.mapping import Mapped, Placement, map_findings, merge, project_modules, rules_used
+from riskaudit.models import FunctionComplexity, SuppressedFinding, ToolRun
 from riskaudit.option_table import check_selection
 from riskaudit.options import ScanOptions, check_conflicts
 from riskaudit.pipeline.collect import Collection, collect
@@ -148,35 +148,18 @@ def scan_target(
     cache.prune()
     evidence = derive(collection, [f.path for f in target.files if f.is_test])
     runs = reproducible_runs(ordered_runs(collection, evidence))
-    index = collection.index
     # findings the environment explains (missing packages, newer syntax) become environment issues
     folded = fold(
-        runs, index, target.declared_python, project_names(index.files),
+        runs, collection.index, target.declared_python, project_names(collection.index.files),
         lambda names: package_states(target.python, names), target.python,
     )
-    kept = select_rules(catalogue.rules, options.select, options.ignore)
-    where = Placement.of(
-        index, evidence.functions, evidence.coverage, collection.layers, evidence.function_coverage, evidence.untested
-    )
-    mapped = map_findings(folded.runs, catalogue, where, kept)
-    # tools that pick their own files (mypy with `files` in its config) may still report excluded ones
-    excluded = tuple((glob, ("RA",)) for glob in options.exclude)
-    mapped = ignore_per_file(mapped, (*options.per_file_ignores, *excluded))
-    suppression = suppress(mapped, index, catalogue, folded.runs, kept)
-    mapped, suppressed = suppression.mapped, suppression.suppressed
-    if suppression.problems is not None:
-        mapped = merge(mapped, map_findings((suppression.problems,), catalogue, where, kept))
+    mapped, suppressed = map_and_suppress(folded.runs, catalogue, collection, evidence, options)
     return ScanResult(
-        meta=_meta(target, path, sum(len(f.lines) for f in index.files.values()), options),
+        meta=_meta(target, path, sum(len(f.lines) for f in collection.index.files.values()), options),
         runs=runs,
         findings=rank(mapped.findings),
         rules=rules_used((*mapped.findings, *(s.finding for s in suppressed)), catalogue),
-        complex_functions=tuple(
-            sorted(
-                (f for f in evidence.functions if f.rank in REPORTED_CC_RANKS),
-                key=lambda f: (-f.complexity, f.path, f.start),
-            )
-        ),
+        complex_functions=complex_functions(evidence.functions),
         functions_measured=len(evidence.functions),
         coverage=evidence.coverage,
         function_coverage=evidence.function_coverage,
@@ -189,6 +172,35 @@ def scan_target(
         suppressed=suppressed,
         environment=(*(issue for run in runs for issue in run.environment), *folded.issues),
     )
+
+
+def map_and_suppress(
+    runs: tuple[ToolRun, ...], catalogue: Catalogue, collection: Collection, evidence: Evidence, options: ScanOptions
+) -> tuple[Mapped, tuple[SuppressedFinding, ...]]:
+    """Map the runs' findings onto the catalogue, drop excluded and per-file-ignored ones, apply suppressions.
+
+    The findings about the suppressions themselves (RA601, RA602) are mapped like the others and join them.
+    """
+    kept = select_rules(catalogue.rules, options.select, options.ignore)
+    where = Placement.of(
+        collection.index, evidence.functions, evidence.coverage, collection.layers,
+        evidence.function_coverage, evidence.untested,
+    )
+    mapped = map_findings(runs, catalogue, where, kept)
+    # tools that pick their own files (mypy with `files` in its config) may still report excluded ones
+    excluded = tuple((glob, ("RA",)) for glob in options.exclude)
+    mapped = ignore_per_file(mapped, (*options.per_file_ignores, *excluded))
+    suppression = suppress(mapped, collection.index, catalogue, runs, kept)
+    mapped = suppression.mapped
+    if suppression.problems is not None:
+        mapped = merge(mapped, map_findings((suppression.problems,), catalogue, where, kept))
+    return mapped, suppression.suppressed
+
+
+def complex_functions(functions: Iterable[FunctionComplexity]) -> tuple[FunctionComplexity, ...]:
+    """The functions radon ranks C or worse, most complex first."""
+    reported = (f for f in functions if f.rank in REPORTED_CC_RANKS)
+    return tuple(sorted(reported, key=lambda f: (-f.complexity, f.path, f.start)))
 
 
 def ordered_runs(collection: Collection, evidence: Evidence) -> tuple[ToolRun, ...]:

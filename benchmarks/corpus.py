@@ -330,7 +330,11 @@ def scan_project(project: CorpusProject, layout: Layout, args: argparse.Namespac
             continue
         target = make_target(project, tree, mode, layout)
         coverage: Path | None = None
-        if project.tests and not args.skip_tests:
+        kept_coverage = layout.result(project, mode, ".coverage.json")
+        if project.tests and args.reuse_coverage and kept_coverage.is_file():
+            coverage = kept_coverage
+            record = replace(record, tests="not run: the coverage data of the last test run is reused (--reuse-coverage)")
+        elif project.tests and not args.skip_tests:
             coverage, tests = run_tests(project, python, target, layout)
             record = replace(record, tests=tests)
         elif project.tests_reason:
@@ -436,6 +440,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=TOOL_TIMEOUT,
                         help="riskaudit's --timeout per tool (default 900)")
     parser.add_argument("--skip-tests", action="store_true", help="scan: do not run the projects' tests first")
+    parser.add_argument(
+        "--reuse-coverage",
+        action="store_true",
+        help="scan: read the coverage data the last test run left (same release, same tests) instead of running them",
+    )
     parser.add_argument("--retry-install", action="store_true", help="scan: try again installs that failed before")
     parser.add_argument("--warm", action="store_true", help="scan: keep riskaudit's result cache (default --no-cache)")
     parser.add_argument("--cache", type=Path, default=CACHE / "corpus", help="download and work folder")

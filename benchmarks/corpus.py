@@ -333,7 +333,8 @@ def scan_project(project: CorpusProject, layout: Layout, args: argparse.Namespac
         kept_coverage = layout.result(project, mode, ".coverage.json")
         if project.tests and args.reuse_coverage and kept_coverage.is_file():
             coverage = kept_coverage
-            record = replace(record, tests="not run: the coverage data of the last test run is reused (--reuse-coverage)")
+            reused = "not run: the coverage data of the last test run is reused (--reuse-coverage)"
+            record = replace(record, tests=reused)
         elif project.tests and not args.skip_tests:
             coverage, tests = run_tests(project, python, target, layout)
             record = replace(record, tests=tests)

@@ -3,7 +3,7 @@
 Run by ``benchmarks/run.py`` in a process of its own (so that its memory and CPU are measured
 apart). It reproduces riskaudit's own work in ``riskaudit.scan.scan_target``, through the same
 functions: discovery, ``build_index``, radon through riskaudit's collector and ``run_detectors``
-(each with the default number of worker processes and no result cache), and ``project_facts``. The
+(each with the default number of worker processes and no result cache), and ``project_symbols``. The
 phases run one after the other, each with a pool of its own (so that the CPU time of its workers
 is counted when the pool ends), where the scan overlaps radon and the detectors on one pool. With
 ``--breakdown`` it then runs the detectors once more in this one process, file by file, as the runner
@@ -26,14 +26,14 @@ from typing import TypeVar
 import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper
 
-from riskaudit.cache import NO_CACHE
+from riskaudit.caching.store import NO_CACHE
 from riskaudit.collectors import radon as radon_collector
 from riskaudit.detectors.registry import ALL_DETECTORS
-from riskaudit.detectors.project import file_context, project_facts
+from riskaudit.detectors.project import file_context, project_symbols
 from riskaudit.detectors.runner import LazyPositions, run_detectors, visitors
 from riskaudit.discovery import load_target
 from riskaudit.models import ToolRun
-from riskaudit.workers import worker_count, worker_pool
+from riskaudit.running.workers import worker_count, worker_pool
 from riskaudit.sources import SourceIndex, build_index
 
 _T = TypeVar("_T")
@@ -101,7 +101,7 @@ class TimedPositions(LazyPositions):
 
 def breakdown(index: SourceIndex) -> dict[str, object]:
     """The detectors in this one process, with the libcst parse, positions and visit timed apart."""
-    facts = project_facts(index)
+    facts = project_symbols(index)
     clocks = {name: Clock() for name in ("parse", "positions", "visit")}
     analysed = lines = untriggered = with_positions = 0
     problems: list[str] = []
@@ -147,11 +147,11 @@ def _radon(index: SourceIndex) -> ToolRun:
 
 def probe(root: Path, python: str | None, with_breakdown: bool) -> dict[str, object]:
     """Every phase of riskaudit's in-process work on the target at root, timed."""
-    clocks = {name: Clock() for name in ("discover", "build_index", "radon", "project_facts", "detectors")}
+    clocks = {name: Clock() for name in ("discover", "build_index", "radon", "project_symbols", "detectors")}
     target = clocks["discover"].time(load_target, root, python)
     index = clocks["build_index"].time(build_index, target.root, target.source_paths)
     radon_run = clocks["radon"].time(_radon, index)
-    facts = clocks["project_facts"].time(project_facts, index)
+    facts = clocks["project_symbols"].time(project_symbols, index)
     run = clocks["detectors"].time(run_detectors, index, facts, ALL_DETECTORS)
     result: dict[str, object] = {
         "files": len(index.files),

@@ -41,8 +41,8 @@ from typing import Any
 from riskaudit import __version__ as RISKAUDIT_VERSION
 from riskaudit.collectors import mypy as mypy_collector
 from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG
-from riskaudit.collectors.launch import module_command
-from riskaudit.collectors.process import pick_interpreter
+from riskaudit.running.launch import module_command
+from riskaudit.running.process import pick_interpreter
 from riskaudit.discovery import Target, load_target
 from riskaudit.sources import decode_source, source_lines
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 from riskaudit.errors import RiskauditError
 from riskaudit.fingerprint import FINGERPRINT_VERSION, fingerprint_base, line_order
+from riskaudit.input_files import read_input_text
 from riskaudit.models import Finding
 from riskaudit.results import BaselineSummary, ScanResult
 
@@ -75,7 +76,7 @@ def dumps_baseline(findings: Sequence[Finding]) -> str:
 def load_baseline(path: Path) -> tuple[BaselineEntry, ...]:
     """The entries of a baseline file; raises BaselineError naming the file and what is wrong."""
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_input_text(path)
     except (OSError, UnicodeDecodeError) as exc:
         raise BaselineError(f"{path}: cannot read the baseline: {getattr(exc, 'strerror', None) or exc}") from None
     try:

@@ -38,7 +38,7 @@ FACTS = (
     "test-code",
     "object-type",
 )
-"""Source facts a mapping may require (see ``riskaudit.facts``)."""
+"""Source facts a mapping may require (see ``riskaudit.finding_facts``)."""
 
 _RULE_KEYS = {
     "id",

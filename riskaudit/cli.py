@@ -19,11 +19,12 @@ from rich.table import Table
 
 from riskaudit import __version__
 from riskaudit.catalogue import Catalogue, RuleMapping, default_catalogue
-from riskaudit.collectors.process import stop_all
+from riskaudit.running.process import stop_all
 from riskaudit.config import scan_options
 from riskaudit.discovery import Target
 from riskaudit.errors import RiskauditError
 from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code, gated
+from riskaudit.input_files import read_input_text
 from riskaudit.output import write_atomic
 from riskaudit.models import Finding, Severity, ToolRun, ToolStatus
 from riskaudit.option_table import REPORT_OPTIONS, SCAN_OPTIONS, command_line_values, effective_options
@@ -273,7 +274,7 @@ def render_command(
     except RiskauditError as exc:
         raise _fail(str(exc)) from None
     try:
-        text = results.read_text(encoding="utf-8")
+        text = read_input_text(results)
     except (OSError, UnicodeDecodeError) as exc:
         raise _fail(f"{results}: cannot read results: {getattr(exc, 'strerror', None) or exc}") from None
     try:

@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import codecs
 import re
-import shutil
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from riskaudit.collectors.process import run_process
 from riskaudit.errors import RiskauditError
 from riskaudit.models import CoverageData, Finding
 from riskaudit.results import DiffScope, ScanResult
+from riskaudit.running.git import git_available, run_git
 
 _HUNK = re.compile(r"^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@")
-_GIT_TIMEOUT = 120.0
 _MAX_COUNTED_BYTES = 8_000_000
 """Untracked files larger than this are in scope but their lines are not counted."""
 
@@ -93,20 +91,17 @@ def changed_lines(root: Path, ref: str) -> Changes:
     """The lines changed since ref in the target's tree; raises DiffError with a one-line reason."""
     if not ref or ref.startswith("-"):
         raise DiffError(f"--diff {ref!r}: not a git ref")
-    if shutil.which("git") is None:
+    if not git_available():
         raise DiffError(f"--diff {ref}: git is not installed")
-    inside = run_process(["git", "rev-parse", "--is-inside-work-tree"], cwd=root, timeout=_GIT_TIMEOUT)
+    inside = run_git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != "true":
         raise DiffError(f"--diff {ref}: {root} is not inside a git work tree")
-    verify = run_process(
-        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}"],
-        cwd=root, timeout=_GIT_TIMEOUT,
-    )
+    verify = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
     if verify.returncode != 0:
         raise DiffError(f"--diff {ref}: no such commit in the repository of {root}")
     diff = _git(
         root, ref,
-        "-c", "core.quotePath=false", "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--unified=0",
+        "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--unified=0",
         "--relative", "--src-prefix=a/", "--dst-prefix=b/", verify.stdout.strip(), "--", ".",
     )
     untracked = _git(root, ref, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
@@ -120,10 +115,10 @@ def changed_lines(root: Path, ref: str) -> Changes:
 
 def _git(root: Path, ref: str, *args: str) -> str:
     """A git command's output; raises DiffError when it fails."""
-    proc = run_process(["git", *args], cwd=root, timeout=_GIT_TIMEOUT)
+    proc = run_git(root, *args)
     if proc.returncode != 0:
         detail = proc.error or (proc.stderr.strip().splitlines() or ["failed"])[-1]
-        raise DiffError(f"--diff {ref}: git {args[0] if args[0] != '-c' else args[2]}: {detail}")
+        raise DiffError(f"--diff {ref}: git {args[0]}: {detail}")
     return proc.stdout
 
 

@@ -41,7 +41,7 @@ PROJECT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg")
 
 
 @dataclass(frozen=True)
-class SourceFile:
+class TargetFile:
     """One Python file of the target."""
 
     path: str
@@ -56,7 +56,7 @@ class Target:
 
     root: Path
     """Absolute path of the project root."""
-    files: tuple[SourceFile, ...]
+    files: tuple[TargetFile, ...]
     """Python files, sorted by path."""
     nested_projects: tuple[str, ...]
     """Folders below the root that are projects of their own and were not scanned."""
@@ -98,15 +98,16 @@ def unsafe_name(path: str) -> str:
     return ""
 
 
-def discover_files(root: Path) -> tuple[tuple[SourceFile, ...], tuple[str, ...], tuple[str, ...]]:
+def discover_files(root: Path) -> tuple[tuple[TargetFile, ...], tuple[str, ...], tuple[str, ...]]:
     """Regular ``*.py`` files below root, the nested projects left out and the files not analysed.
 
     Skips VCS folders, caches, build output, virtualenvs and folders that are projects of
     their own (they have their own config and are scanned separately).
     """
-    found: list[SourceFile] = []
+    found: list[TargetFile] = []
     nested: list[str] = []
     skipped: list[str] = []
+    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
         here = Path(dirpath)
         kept = []
@@ -133,12 +134,23 @@ def discover_files(root: Path) -> tuple[tuple[SourceFile, ...], tuple[str, ...],
             if not stat.S_ISREG(mode):
                 skipped.append(f"{shown_name(relative)} (not a regular file)")
                 continue
+            if full.is_symlink() and not _inside(full, real_root):
+                skipped.append(f"{shown_name(relative)} (symlink to a file outside the target)")
+                continue
             problem = unsafe_name(relative)
             if problem:
                 skipped.append(f"{shown_name(relative)} ({problem})")
                 continue
-            found.append(SourceFile(path=relative, is_test=is_test_path(relative)))
+            found.append(TargetFile(path=relative, is_test=is_test_path(relative)))
     return tuple(sorted(found, key=lambda f: f.path)), tuple(sorted(nested)), tuple(sorted(skipped))
+
+
+def _inside(path: Path, real_root: Path) -> bool:
+    """Whether the file a path names, symlinks resolved, lies below the real root."""
+    try:
+        return path.resolve(strict=True).is_relative_to(real_root)
+    except (OSError, RuntimeError):
+        return False
 
 
 def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tuple[str, str]:

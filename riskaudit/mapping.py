@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from riskaudit.catalogue import Catalogue, Rule
-from riskaudit.facts import facts_for
+from riskaudit.finding_facts import facts_for
 from riskaudit.layers import LayerMap
 from riskaudit.models import (
     CoverageData,

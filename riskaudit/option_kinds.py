@@ -8,6 +8,7 @@ check, so a bad value gives the same problem wherever it was set.
 from __future__ import annotations
 
 import abc
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +152,9 @@ class Number(Kind[float]):
         return float(value)
 
     def _out_of_bounds(self, value: float) -> str:
-        """What is wrong with a number outside the bounds; empty when it is within them."""
+        """What is wrong with a number outside the bounds (or not finite); empty when it is within them."""
+        if not math.isfinite(value):
+            return f"must be a finite number{f' of {self.unit}' if self.unit else ''}"
         if self.positive:
             return "" if value > 0 else f"must be a positive number{f' of {self.unit}' if self.unit else ''}"
         if value < self.minimum or (self.maximum is not None and value > self.maximum):

@@ -8,17 +8,15 @@ from __future__ import annotations
 
 import datetime
 import os
-import shutil
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from riskaudit import __version__
-from riskaudit.cache import Cache
+from riskaudit.caching.store import Cache
 from riskaudit.catalogue import Catalogue, select_rules, with_severities
 from riskaudit.collectors.interface import Listener
 from riskaudit.collectors.mypy import CACHED_NOTE
-from riskaudit.collectors.process import run_process
 from riskaudit.collectors.radon import REPORTED_CC_RANKS
 from riskaudit.coverage_analysis import layer_coverage
 from riskaudit.detectors.links import check_links
@@ -35,6 +33,7 @@ from riskaudit.pipeline.collect import Collection, collect
 from riskaudit.pipeline.derive import Evidence, derive
 from riskaudit.pipeline.scope import apply_scope, ignore_per_file, prepare_scope
 from riskaudit.ranking import rank
+from riskaudit.running.git import git_commit
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.suppressions import suppress
 
@@ -93,18 +92,6 @@ def _without_cache_dir(command: tuple[str, ...]) -> tuple[str, ...]:
         else:
             kept.append(part)
     return tuple(kept)
-
-
-def git_commit(root: Path) -> str:
-    """The target's short commit id, with ``-dirty`` when it has local changes; empty outside git."""
-    if shutil.which("git") is None:
-        return ""
-    head = run_process(["git", "rev-parse", "--short=12", "HEAD"], cwd=root, timeout=30)
-    if head.returncode != 0:
-        return ""
-    status = run_process(["git", "status", "--porcelain", "--untracked-files=no", "--", "."], cwd=root, timeout=60)
-    dirty = status.returncode == 0 and bool(status.stdout.strip())
-    return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
 def prepare(path: Path, options: ScanOptions) -> Target:

@@ -49,6 +49,10 @@ def _zoo(root: Path) -> Path:
     os.mkfifo(project / "x.py")
     (project / "loop.py").symlink_to("loop.py")
     (project / "broken.py").symlink_to("missing_target.py")
+    secret = root / "secret.txt"
+    secret.write_text("TOKEN = 'outside-the-target-secret'\n", encoding="utf-8")
+    (project / "settings.py").symlink_to(secret)
+    (project / "alias.py").symlink_to("crlf.py")
     return project
 
 
@@ -135,6 +139,7 @@ def test_bad_encoding_cookie_is_a_critical_finding(zoo: tuple[int, dict[str, Any
         ("x.py (not a regular file)", "x.py"),
         ("loop.py (broken symlink or symlink loop)", "loop.py"),
         ("broken.py (broken symlink or symlink loop)", "broken.py"),
+        ("settings.py (symlink to a file outside the target)", "settings.py"),
         ("new\\nline.py (file name contains a control character)", "new\nline.py"),
         ("bad\\xff.py (file name is not valid UTF-8)", None),
     ],
@@ -147,6 +152,13 @@ def test_files_that_cannot_be_analysed_are_noted(
     assert f"not analysed: {note}".replace("\\", "\\\\") in markdown or f"not analysed: {note}" in markdown
     if name is not None:
         assert all(f.get("path") != name for f in data["findings"])
+
+
+def test_nothing_outside_the_target_reaches_the_reports(zoo: tuple[int, dict[str, Any], str, str]) -> None:
+    _, data, markdown, html = zoo
+    assert "outside-the-target-secret" not in json.dumps(data) + markdown + html
+    assert "alias.py" not in " ".join(data["meta"]["not_analysed"])
+    assert "F401" in _raw(data, "flake8", "alias.py")
 
 
 def test_html_file_name_is_escaped(zoo: tuple[int, dict[str, Any], str, str]) -> None:

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from support import copy_fixture
 
-from riskaudit.cache import CACHE_DIR, Cache, digest
+from riskaudit.caching.store import CACHE_DIR, Cache, digest
 from riskaudit.catalogue import default_catalogue
-from riskaudit.collectors.cached import environment_stamp
+from riskaudit.caching.tool_results import environment_stamp
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanResult
 from riskaudit.scan import scan

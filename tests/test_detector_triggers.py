@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from riskaudit.detectors.registry import ALL_DETECTORS
-from riskaudit.detectors.base import Detector, Example, ProjectFacts
+from riskaudit.detectors.base import Detector, Example, ProjectSymbols
 from riskaudit.detectors.hasattr_narrowing import HasattrNarrowing
 from riskaudit.detectors.library_internals import LibraryInternals
 from riskaudit.detectors.migration_enum_check import MigrationEnumCheck
@@ -26,7 +26,7 @@ from riskaudit.detectors.migration_timestamp_default import MigrationTimestampDe
 from riskaudit.detectors.missing_await import MissingAwait
 from riskaudit.detectors.mocked_database import MockedDatabase
 from riskaudit.detectors.naive_datetime import NaiveDatetime
-from riskaudit.detectors.project import file_context, project_facts
+from riskaudit.detectors.project import file_context, project_symbols
 from riskaudit.detectors.runner import analyse_file
 from riskaudit.detectors.test_assertions import DiscardedCheck, AssertionFreeTest
 from riskaudit.detectors.time_race import TimeCheckThenAct
@@ -59,7 +59,7 @@ class Snippet:
     line: int
     path: str = "app/module.py"
     others: Mapping[str, str] = field(default_factory=dict)
-    """Other files of the project (the facts of other modules, other revisions of the tree)."""
+    """Other files of the project (the records of other modules, other revisions of the tree)."""
 
 
 SNIPPETS: dict[type[Detector], list[Snippet]] = {
@@ -259,32 +259,32 @@ def _has_trigger(detector: type[Detector], text: str) -> bool:
     return any(trigger in text for trigger in detector.TRIGGERS)
 
 
-def _project(root: Path, files: Mapping[str, str]) -> ProjectFacts:
-    """Write a project to disk and gather its facts as a scan would."""
+def _project(root: Path, files: Mapping[str, str]) -> ProjectSymbols:
+    """Write a project to disk and gather its records as a scan would."""
     for path, code in files.items():
         target = root / path
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(code, encoding="utf-8")
     sources = {path: read_source(root, path) for path in files}
     assert not any(source.parse_error for source in sources.values())
-    return project_facts(SourceIndex(sources))
+    return project_symbols(SourceIndex(sources))
 
 
 def _run(
-    detectors: Sequence[type[Detector]], files: Mapping[str, str], project: ProjectFacts
+    detectors: Sequence[type[Detector]], files: Mapping[str, str], project: ProjectSymbols
 ) -> tuple[list[RawFinding], dict[str, list[str]]]:
     """Every file through the runner's ``analyse_file`` (triggers applied), then the project summaries."""
     findings: list[RawFinding] = []
-    facts: dict[str, list[str]] = {}
+    records: dict[str, list[str]] = {}
     for path, code in files.items():
         outcome = analyse_file(path, code, project, detectors)
         assert not outcome.crashed and not outcome.skipped, (outcome.crashed, outcome.skipped)
         findings.extend(outcome.findings)
-        for code_, recorded in outcome.facts:
-            facts.setdefault(code_, []).extend(recorded)
+        for code_, recorded in outcome.records:
+            records.setdefault(code_, []).extend(recorded)
     for detector in detectors:
-        findings.extend(detector.summarize(facts, project))
-    return findings, facts
+        findings.extend(detector.summarize(records, project))
+    return findings, records
 
 
 @pytest.mark.parametrize("detector", ALL_DETECTORS, ids=lambda d: d.__name__)
@@ -401,6 +401,6 @@ def test_without_a_trigger_there_is_nothing_to_report(index: int, tmp_path: Path
         untriggered = [_untriggered(d) for d in silent]
         outcome = analyse_file(path, code, project, untriggered)
         assert not outcome.crashed and not outcome.skipped, (outcome.crashed, outcome.skipped)
-        facts = {c: list(f) for c, f in outcome.facts}
-        summarized = [f for d in untriggered for f in d.summarize(facts, project)]
-        assert not outcome.findings and not facts and not summarized, (path, outcome, summarized)
+        records = {c: list(f) for c, f in outcome.records}
+        summarized = [f for d in untriggered for f in d.summarize(records, project)]
+        assert not outcome.findings and not records and not summarized, (path, outcome, summarized)

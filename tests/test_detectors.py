@@ -7,7 +7,7 @@ import pytest
 from riskaudit.catalogue import default_catalogue
 from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.base import Detector, Example
-from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.runner import analyse_file
 from riskaudit.models import RawFinding
 from riskaudit.sources import SourceFile, SourceIndex, read_source
@@ -27,11 +27,11 @@ def _run(detector: type[Detector], example: Example, tmp_path: object) -> list[R
     target.write_text(example.code, encoding="utf-8")
     source: SourceFile = read_source(root, example.path)
     assert not source.parse_error, source.parse_error
-    project = project_facts(SourceIndex({example.path: source}))
+    project = project_symbols(SourceIndex({example.path: source}))
     outcome = analyse_file(example.path, example.code, project, [detector])
     assert not outcome.crashed and not outcome.skipped, (outcome.crashed, outcome.skipped)
     findings = list(outcome.findings)
-    findings += detector.summarize({c: f for c, f in outcome.facts}, project)
+    findings += detector.summarize({c: f for c, f in outcome.records}, project)
     return [f for f in findings if f.code == detector.CODE]
 
 

@@ -15,7 +15,7 @@ from support import copy_fixture, marker_lines
 
 from riskaudit.catalogue import default_catalogue
 from riskaudit.detectors.mocked_database import MockedDatabase
-from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.real_database_test import RealDatabaseTest
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.models import RawFinding
@@ -127,7 +127,7 @@ def _project_findings(root: Path, files: dict[str, str]) -> list[RawFinding]:
         (root / path).parent.mkdir(parents=True, exist_ok=True)
         (root / path).write_text(text, encoding="utf-8")
     index = build_index(root, sorted(files))
-    run = run_detectors(index, project_facts(index), [RealDatabaseTest, MockedDatabase], workers=1)
+    run = run_detectors(index, project_symbols(index), [RealDatabaseTest, MockedDatabase], workers=1)
     return [f for f in run.findings if f.code == RealDatabaseTest.CODE]
 
 

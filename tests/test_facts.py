@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from riskaudit.catalogue import default_catalogue
-from riskaudit.facts import facts_for
+from riskaudit.finding_facts import facts_for
 from riskaudit.models import RawFinding
 from riskaudit.sources import read_source
 

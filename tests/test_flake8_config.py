@@ -17,7 +17,7 @@ from support import copy_fixture, marker_lines
 from riskaudit.catalogue import default_catalogue
 from riskaudit.collectors import flake8_plugins
 from riskaudit.collectors.flake8_plugins import LocalPlugin, PluginConfig, Unavailable
-from riskaudit.collectors.launch import module_command
+from riskaudit.running.launch import module_command
 from riskaudit.models import ToolRun, ToolStatus
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanResult

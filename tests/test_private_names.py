@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from riskaudit.cache import Cache
+from riskaudit.caching.store import Cache
 from riskaudit.detectors.registry import ALL_DETECTORS
-from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.models import ToolRun
 from riskaudit.sources import read_source
-from riskaudit.sources_cache import index_sources
+from riskaudit.caching.source_values import index_sources
 
 DEFINITIONS = '''\
 _module_level = 1
@@ -52,7 +52,7 @@ def test_the_index_records_every_kind_of_private_definition(tmp_path: Path) -> N
 
 def _internals(root: Path, cache: Cache) -> tuple[ToolRun, list[tuple[str | None, int | None]]]:
     index = index_sources(root, sorted(p.name for p in root.glob("*.py")), cache)
-    run = run_detectors(index, project_facts(index), ALL_DETECTORS, cache=cache)
+    run = run_detectors(index, project_symbols(index), ALL_DETECTORS, cache=cache)
     return run, [(f.path, f.line) for f in run.findings if f.code == "library-internals"]
 
 

@@ -350,10 +350,10 @@ def test_a_finding_without_excerpt_says_why() -> None:
 def test_the_facts_of_a_finding_name_what_its_score_is_made_of() -> None:
     scored = {"risk": 45.0, "exposure": 1.5, "coverage": 40.4, "complexity": 7, "critical_layer": True}
     finding = replace(_finding("RA1", 3, "m"), **scored)
-    assert _view(finding, 1).facts == (
+    assert _view(finding, 1).score_line == (
         "Risk 45.0: high severity, high confidence, exposure 1.5 · coverage 40% · complexity 7 · critical layer"
     )
-    assert _view(_finding("RA1", 3, "m"), 1).facts == "Risk 0.0: high severity, high confidence, exposure 1.0"
+    assert _view(_finding("RA1", 3, "m"), 1).score_line == "Risk 0.0: high severity, high confidence, exposure 1.0"
 
 
 def test_wording() -> None:

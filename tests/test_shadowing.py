@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from support import copy_fixture, run_command
 
-from riskaudit.collectors.launch import module_command
-from riskaudit.workers import worker_pool
+from riskaudit.running.launch import module_command
+from riskaudit.running.workers import worker_pool
 
 EXPECTED = [
     ("RA107", "app.py", 11),

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from riskaudit.collectors.mypy import parse_json_output
-from riskaudit.facts import facts_for, is_hasattr_guarded, is_third_party, missing_attribute, owner_class
+from riskaudit.finding_facts import facts_for, is_hasattr_guarded, is_third_party, missing_attribute, owner_class
 from riskaudit.mapping import project_modules
 from riskaudit.models import ExcerptLine, RawFinding
 from riskaudit.sources import SourceFile, build_index, read_source

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from worker_crash import ExitingDetector, exit_in_worker
 
-from riskaudit.cache import Cache
+from riskaudit.caching.store import Cache
 from riskaudit.collectors import radon
 from riskaudit.collectors.radon import collect as radon_collect
 from riskaudit.detectors import runner
 from riskaudit.detectors.registry import ALL_DETECTORS
-from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.models import ToolStatus
 from riskaudit.sources import SourceIndex, build_index
-from riskaudit.workers import WorkerDied, in_batches, worker_pool
+from riskaudit.running.workers import WorkerDied, in_batches, worker_pool
 
 FILES = max(runner.PARALLEL_THRESHOLD, radon.PARALLEL_THRESHOLD)
 """Enough files for radon and the detectors to hand their work to worker processes."""
@@ -83,7 +83,7 @@ def test_in_batches_on_a_pool_broken_before_raises_worker_died_at_submit() -> No
 def test_detectors_fail_closed_when_a_worker_process_dies(tmp_path: Path) -> None:
     index = _project(tmp_path / "project")
     cache = Cache(tmp_path / "cache")
-    run = run_detectors(index, project_facts(index), [ExitingDetector], workers=2, cache=cache)
+    run = run_detectors(index, project_symbols(index), [ExitingDetector], workers=2, cache=cache)
     assert run.status is ToolStatus.FAILED
     # "died during the analysis", or "died and broke the pool before the analysis could be handed to it"
     # when the first worker died before every batch was handed over
@@ -98,14 +98,14 @@ def test_detectors_on_a_pool_another_user_broke_fail_closed(tmp_path: Path) -> N
     cache = Cache(tmp_path / "cache")
     with worker_pool(2) as pool:
         run = run_detectors(
-            index, project_facts(index), ALL_DETECTORS, workers=2, cache=cache, executor=_broken(pool)
+            index, project_symbols(index), ALL_DETECTORS, workers=2, cache=cache, executor=_broken(pool)
         )
     assert run.status is ToolStatus.FAILED
     assert run.reason.startswith("a worker process died and broke the pool before the detectors' analysis")
     assert run.findings == ()
     assert not (tmp_path / "cache" / "detectors").exists()
     # nothing of the failure was kept: the next run analyses every file afresh, and caches them
-    again = run_detectors(index, project_facts(index), ALL_DETECTORS, workers=1, cache=cache)
+    again = run_detectors(index, project_symbols(index), ALL_DETECTORS, workers=1, cache=cache)
     assert again.status is ToolStatus.OK
     assert (tmp_path / "cache" / "detectors").is_dir()
 
@@ -135,9 +135,9 @@ def test_spawned_workers_give_the_in_process_results(monkeypatch: pytest.MonkeyP
     with worker_pool(2) as pool:
         # a spawned worker is this process's own child; a fork server's would be the server's
         assert pool.submit(os.getppid).result() == os.getpid()
-        spawned = run_detectors(index, project_facts(index), ALL_DETECTORS, workers=2, executor=pool)
+        spawned = run_detectors(index, project_symbols(index), ALL_DETECTORS, workers=2, executor=pool)
         radon_run, functions = radon_collect(index, executor=pool, jobs=2)
-    alone = run_detectors(index, project_facts(index), ALL_DETECTORS, workers=1)
+    alone = run_detectors(index, project_symbols(index), ALL_DETECTORS, workers=1)
     assert spawned.status is ToolStatus.OK and "2 process(es)" in spawned.executable
     assert spawned.findings == alone.findings
     assert len([f for f in spawned.findings if f.code == "library-internals"]) == FILES

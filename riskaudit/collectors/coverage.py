@@ -10,10 +10,10 @@ from collections.abc import Collection, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
-from riskaudit.collectors import isolation
+from riskaudit.running import isolation
 from riskaudit.collectors.paths import relative_posix
-from riskaudit.collectors.launch import module_command
-from riskaudit.collectors.process import pick_interpreter, run_process, tail
+from riskaudit.running.launch import module_command
+from riskaudit.running.process import pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.layers import LayerMap
 from riskaudit.models import CoverageData, FileCoverage, RawFinding, ToolRun, ToolStatus

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.detectors.registry import ALL_DETECTORS
-from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.real_database_test import RealDatabaseTest
 from riskaudit.detectors.runner import run_detectors
 
@@ -16,7 +16,7 @@ class Detectors:
         """The detectors' run, and whether they found the data layer tested only against mocks."""
         index = context.sources.index
         run = run_detectors(
-            index, project_facts(index), ALL_DETECTORS, workers=context.jobs, cache=context.cache,
+            index, project_symbols(index), ALL_DETECTORS, workers=context.jobs, cache=context.cache,
             executor=context.workers,
         )
         mocked = any(finding.code == RealDatabaseTest.CODE for finding in run.findings)

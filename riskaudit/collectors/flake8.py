@@ -9,13 +9,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from riskaudit.cache import NO_CACHE, Cache, config_digest, digest
-from riskaudit.collectors import flake8_plugins, isolation
-from riskaudit.collectors.cached import cached_tool_version, per_file
+from riskaudit.caching.store import NO_CACHE, Cache, config_digest, digest
+from riskaudit.collectors import flake8_plugins
+from riskaudit.running import isolation
+from riskaudit.caching.tool_results import cached_tool_version, per_file
 from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, Flake8OutputError, parse_output
 from riskaudit.collectors.flake8_plugins import Omission
-from riskaudit.collectors.launch import module_command
-from riskaudit.collectors.process import display_command, run_process, tail
+from riskaudit.running.launch import module_command
+from riskaudit.running.process import display_command, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment.python import tool_interpreter
 from riskaudit.collectors.interface import CollectContext, Collected

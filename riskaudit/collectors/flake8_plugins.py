@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from riskaudit.collectors.launch import safe_code
-from riskaudit.collectors.process import run_process, tail
+from riskaudit.running.launch import safe_code
+from riskaudit.running.process import run_process, tail
 from riskaudit.models import EnvironmentIssue
 
 CONFIG_NAMES = ("setup.cfg", "tox.ini", ".flake8")

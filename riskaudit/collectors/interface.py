@@ -13,7 +13,7 @@ from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Protocol
 
-from riskaudit.cache import Cache
+from riskaudit.caching.store import Cache
 from riskaudit.discovery import Target
 from riskaudit.layers import LayerMap
 from riskaudit.models import CoverageData, FunctionComplexity, ToolRun

@@ -12,13 +12,15 @@ from dataclasses import replace
 from pathlib import Path
 
 from riskaudit.collectors.paths import relative_posix
-from riskaudit.cache import NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json
-from riskaudit.collectors import isolation
-from riskaudit.collectors.cached import cached_tool_version, environment_stamp
-from riskaudit.collectors.launch import module_command, safe_code
+from riskaudit.caching.store import (
+    NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json,
+)
+from riskaudit.running import isolation
+from riskaudit.caching.tool_results import cached_tool_version, environment_stamp
+from riskaudit.running.launch import module_command, safe_code
 from riskaudit.collectors.mypy_config import CONFIG_FILES, MypyConfig, find_config, without_plugins
 from riskaudit.collectors.mypy_layout import MypyLayout, plan_layout, write_stubs
-from riskaudit.collectors.process import ProcessResult, display_command, run_process, tail
+from riskaudit.running.process import ProcessResult, display_command, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.environment.python import interpreter_version, tool_interpreter, version_text

@@ -6,8 +6,8 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from riskaudit.collectors.launch import module_command, safe_code
-from riskaudit.collectors.process import can_import, run_process, tail
+from riskaudit.running.launch import module_command, safe_code
+from riskaudit.running.process import can_import, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 

@@ -12,12 +12,12 @@ from radon.complexity import cc_rank
 from radon.metrics import mi_rank
 from radon.visitors import ComplexityVisitor, Function
 
-from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
+from riskaudit.caching.store import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
 from riskaudit.collectors.raw_metrics import maintainability_index
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import FunctionComplexity, RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
-from riskaudit.workers import WorkerDied, in_batches
+from riskaudit.running.workers import WorkerDied, in_batches
 
 REPORTED_CC_RANKS = frozenset("CDEF")
 """Complexity ranks that become findings (C is 11-20)."""

@@ -38,7 +38,7 @@ class Example:
 
 
 @dataclass(frozen=True)
-class ProjectFacts:
+class ProjectSymbols:
     """What every detector may know about the whole project, gathered before the libcst pass."""
 
     module_of: Mapping[str, str] = field(default_factory=dict)
@@ -75,8 +75,8 @@ class FileContext:
     """Whether it is test code."""
     is_migration: bool
     """Whether it is an Alembic migration (a file in a ``versions/`` folder of a migrations tree)."""
-    project: ProjectFacts
-    """Project-wide facts."""
+    project: ProjectSymbols
+    """Project-wide symbols."""
 
 
 class Detector(cst.BatchableCSTVisitor):
@@ -96,7 +96,7 @@ class Detector(cst.BatchableCSTVisitor):
     """Code it must report."""
     TRIGGERS: ClassVar[tuple[str, ...]] = ()
     """Substrings of which at least one must occur in a file's text for this detector to report anything
-    there (or record facts for its project-level summary); empty: the detector looks at every file it
+    there (or keep records for its project-level summary); empty: the detector looks at every file it
     applies to. The runner skips the detector (and the libcst parse, when no detector is left) for files
     without any."""
     METADATA_DEPENDENCIES: ClassVar[tuple[ProviderT, ...]] = ()
@@ -107,7 +107,7 @@ class Detector(cst.BatchableCSTVisitor):
         super().__init__()
         self.context = context
         self.findings: list[RawFinding] = []
-        self.facts: list[str] = []
+        self.records: list[str] = []
         self._positions: Callable[[cst.CSTNode], CodeRange] | None = None
 
     def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
@@ -144,8 +144,8 @@ class Detector(cst.BatchableCSTVisitor):
         return not cls.TRIGGERS or any(trigger in text for trigger in cls.TRIGGERS)
 
     @classmethod
-    def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:
-        """Project-level findings from the facts every file recorded (``self.facts``); none by default."""
+    def summarize(cls, records: Mapping[str, Sequence[str]], project: ProjectSymbols) -> list[RawFinding]:
+        """Project-level findings from the records every file kept (``self.records``); none by default."""
         return []
 
     def report(self, node: cst.CSTNode, message: str | None = None) -> None:

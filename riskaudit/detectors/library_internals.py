@@ -14,7 +14,7 @@ from riskaudit.detectors.base import (
     Detector,
     Example,
     FileContext,
-    ProjectFacts,
+    ProjectSymbols,
     assignment_targets,
     dotted_name,
 )
@@ -171,7 +171,7 @@ class LibraryInternals(Detector):
         self._checked: set[tuple[str, str]] = set()
         """``(object, name)`` of hasattr() checks: a checked private attribute degrades instead of raising."""
         self._defined: set[str] = set()
-        """Private names this file defines (recorded as facts once, at the end of the file)."""
+        """Private names this file defines (recorded once, at the end of the file)."""
         self._candidates: list[tuple[str, cst.CSTNode, str, str]] = []
         """``(kind, node, message, attr)`` of pool calls and private accesses, in visiting order."""
 
@@ -231,7 +231,7 @@ class LibraryInternals(Detector):
     def leave_Module(self, original_node: cst.Module) -> None:
         """Hand the file's candidates and private definitions to ``summarize``."""
         self._hand_over()
-        self.facts.extend(json.dumps([_DEFINED, name]) for name in sorted(self._defined))
+        self.records.extend(json.dumps([_DEFINED, name]) for name in sorted(self._defined))
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         """Enter a class; its name is defined by the project."""
@@ -378,7 +378,7 @@ class LibraryInternals(Detector):
         self._candidates.append((kind, node, message, attr))
 
     def _hand_over(self) -> None:
-        """Candidates as facts, but not private accesses to names this file or the project defines.
+        """Candidates as records, but not private accesses to names this file or the project defines.
 
         ``summarize`` would drop those anyway; leaving them out here spares the file the position lookup
         when no candidate is left.
@@ -388,17 +388,17 @@ class LibraryInternals(Detector):
             if kind == _PRIVATE and (attr in self._defined or attr in project):
                 continue
             start = self.position(node).start
-            self.facts.append(json.dumps([kind, self.context.path, start.line, start.column + 1, attr, message]))
+            self.records.append(json.dumps([kind, self.context.path, start.line, start.column + 1, attr, message]))
 
     @classmethod
-    def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:
+    def summarize(cls, records: Mapping[str, Sequence[str]], project: ProjectSymbols) -> list[RawFinding]:
         """Findings: every pool-internals call, and private accesses to names the project never defines."""
-        records = [json.loads(item) for item in facts.get(cls.CODE, ())]
-        defined = {record[1] for record in records if record[0] == _DEFINED} | project.private_names
+        decoded = [json.loads(item) for item in records.get(cls.CODE, ())]
+        defined = {record[1] for record in decoded if record[0] == _DEFINED} | project.private_names
         findings: list[RawFinding] = []
         seen: set[tuple[str, int]] = set()
         for kind in (_POOL, _PRIVATE):
-            for record in records:
+            for record in decoded:
                 if record[0] != kind:
                     continue
                 _, path, line, column, attr, message = record

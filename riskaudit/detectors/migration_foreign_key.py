@@ -8,7 +8,7 @@ from pathlib import PurePosixPath
 import libcst as cst
 
 from riskaudit.detectors.analysis.migrations import MigrationVisitor, type_family
-from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts
+from riskaudit.detectors.base import TOOL, Detector, Example, ProjectSymbols
 from riskaudit.models import RawFinding
 
 
@@ -61,7 +61,7 @@ class MigrationForeignKey(MigrationVisitor, Detector):
     CODE = "migration-missing-fk"
     MESSAGE = "column `{column}` of table `{table}` refers to table `{target}` but has no foreign key"
     SCOPE = "migrations"
-    # sound: table/fk/drop/column facts come only from these operation calls (an attribute naming the op)
+    # sound: table/fk/drop/column records come only from these operation calls (an attribute naming the op)
     TRIGGERS = ("create_table", "add_column", "create_foreign_key", "drop_table", "drop_column")
     VALID = (
         Example(
@@ -160,19 +160,19 @@ class MigrationForeignKey(MigrationVisitor, Detector):
     def leave_Module(self, original_node: cst.Module) -> None:
         """Record the revision's tables, foreign keys and ``*_id`` columns without one, by migrations tree."""
         tree = PurePosixPath(self.context.path).parent.as_posix()
-        self.facts.extend(f"table\t{tree}\t{table.name}\t{table.key_type}" for table in self.schema.tables)
-        self.facts.extend(f"fk\t{tree}\t{table}\t{column}" for table, column in sorted(self.schema.foreign_keys))
-        self.facts.extend(f"drop\t{tree}\t{table}\t{column}" for table, column in sorted(self.schema.drops))
+        self.records.extend(f"table\t{tree}\t{table.name}\t{table.key_type}" for table in self.schema.tables)
+        self.records.extend(f"fk\t{tree}\t{table}\t{column}" for table, column in sorted(self.schema.foreign_keys))
+        self.records.extend(f"drop\t{tree}\t{table}\t{column}" for table, column in sorted(self.schema.drops))
         for column in self.schema.columns:
             if column.name.lower().endswith("_id") and not self.schema.has_foreign_key(column):
                 start = self.position(column.node).start
                 where = f"{self.context.path}\t{start.line}\t{start.column + 1}"
-                self.facts.append(f"column\t{tree}\t{where}\t{column.table}\t{column.name}\t{column.type_name}")
+                self.records.append(f"column\t{tree}\t{where}\t{column.table}\t{column.name}\t{column.type_name}")
 
     @classmethod
-    def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:
+    def summarize(cls, records: Mapping[str, Sequence[str]], project: ProjectSymbols) -> list[RawFinding]:
         """Report the recorded columns that name a table of their tree, get no foreign key and are never dropped."""
-        recorded = [fact.split("\t") for fact in facts.get(cls.CODE, ())]
+        recorded = [fact.split("\t") for fact in records.get(cls.CODE, ())]
         tables: dict[str, dict[str, str]] = {}
         settled: set[tuple[str, str, str]] = set()
         for fields in recorded:

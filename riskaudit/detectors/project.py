@@ -1,10 +1,10 @@
-"""Project-wide facts for the detectors, derived from the source index (no extra parsing)."""
+"""Project-wide symbols for the detectors, derived from the source index (no extra parsing)."""
 
 from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from riskaudit.detectors.base import FileContext, ProjectFacts
+from riskaudit.detectors.base import FileContext, ProjectSymbols
 from riskaudit.roles import is_test_path
 from riskaudit.mapping import project_modules
 from riskaudit.sources import SourceIndex
@@ -30,7 +30,7 @@ def is_migration_path(path: str) -> bool:
     return pure.name != "__init__.py" and any(f == "versions" or f.endswith("_versions") for f in folders)
 
 
-def project_facts(index: SourceIndex) -> ProjectFacts:
+def project_symbols(index: SourceIndex) -> ProjectSymbols:
     """Module names, async functions and async methods (with project base classes' ones) of a project.
 
     Classes are known by their qualified name (``app.db.Repository``): two modules may each define a
@@ -54,7 +54,7 @@ def project_facts(index: SourceIndex) -> ProjectFacts:
             found = (_base_class(parent, qualified, module, imported, own, by_name) for parent in parents)
             bases.setdefault(qualified, set()).update(base for base in found if base)
     inherited = {name: frozenset(_with_bases(name, own, bases)) for name in own}
-    return ProjectFacts(
+    return ProjectSymbols(
         module_of=module_of,
         async_functions=async_functions,
         async_methods=inherited,
@@ -101,7 +101,7 @@ def _with_bases(name: str, own: dict[str, set[str]], bases: dict[str, set[str]])
     return methods
 
 
-def file_context(path: str, project: ProjectFacts) -> FileContext:
+def file_context(path: str, project: ProjectSymbols) -> FileContext:
     """The context of one file."""
     return FileContext(
         path=path,

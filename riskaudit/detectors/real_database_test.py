@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import libcst as cst
 
-from riskaudit.detectors.base import TOOL, Detector, Example, ProjectFacts
+from riskaudit.detectors.base import TOOL, Detector, Example, ProjectSymbols
 from riskaudit.detectors.analysis.database_usage import DatabaseUsageVisitor
 from riskaudit.models import RawFinding
 from riskaudit.roles import SOURCE, role_of
@@ -27,7 +27,7 @@ def _listed(paths: Sequence[str]) -> str:
 class RealDatabaseTest(DatabaseUsageVisitor, Detector):
     """Reports, once per project, a SQLAlchemy data layer that no test runs against a real database.
 
-    Each file records facts: a production module (not a test, example or migration) that imports
+    What each file shows: a production module (not a test, example or migration) that imports
     SQLAlchemy or SQLModel is a data-access module; a non-test module that
     creates an engine is an engine module; a test file shows a real database when it calls
     ``create_engine``/``create_async_engine``, binds a ``sessionmaker``/``async_sessionmaker``,
@@ -75,25 +75,25 @@ class RealDatabaseTest(DatabaseUsageVisitor, Detector):
         """Record what this file says about the data layer and its tests."""
         context, usage = self.context, self.usage
         if context.is_test:
-            self.facts.append(f"test\t{context.path}")
-            self.facts.extend(f"real\t{context.path}\t{evidence}" for evidence in usage.real[:1])
+            self.records.append(f"test\t{context.path}")
+            self.records.extend(f"real\t{context.path}\t{evidence}" for evidence in usage.real[:1])
             if any(usage.mocks()):
-                self.facts.append(f"mocks\t{context.path}")
-            self.facts.extend(
+                self.records.append(f"mocks\t{context.path}")
+            self.records.extend(
                 f"imports\t{context.path}\t{module}" for module, name in usage.from_imports if ENGINE_NAMES.search(name)
             )
             return
         if context.is_migration:
             return
         if usage.creates_engine:
-            self.facts.append(f"engine-module\t{context.module}")
+            self.records.append(f"engine-module\t{context.module}")
         if usage.imports_database and role_of(context.path) == SOURCE:
-            self.facts.append(f"data-access\t{context.path}")
+            self.records.append(f"data-access\t{context.path}")
 
     @classmethod
-    def summarize(cls, facts: Mapping[str, Sequence[str]], project: ProjectFacts) -> list[RawFinding]:
+    def summarize(cls, records: Mapping[str, Sequence[str]], project: ProjectSymbols) -> list[RawFinding]:
         """One project-level finding when there is a data layer and no test uses a real database."""
-        recorded = [fact.split("\t") for fact in facts.get(cls.CODE, ())]
+        recorded = [fact.split("\t") for fact in records.get(cls.CODE, ())]
         data_access = [fields[1] for fields in recorded if fields[0] == "data-access"]
         if not data_access or any(fields[0] == "real" for fields in recorded):
             return []

@@ -16,12 +16,12 @@ import libcst as cst
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from riskaudit import __version__
-from riskaudit.cache import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
-from riskaudit.detectors.base import TOOL, Detector, ProjectFacts
+from riskaudit.caching.store import NO_CACHE, Cache, digest, findings_from_json, findings_to_json
+from riskaudit.detectors.base import TOOL, Detector, ProjectSymbols
 from riskaudit.detectors.project import file_context
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
-from riskaudit.workers import WorkerDied, in_batches, worker_count, worker_pool
+from riskaudit.running.workers import WorkerDied, in_batches, worker_count, worker_pool
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
@@ -37,8 +37,8 @@ class FileOutcome:
     """The file."""
     findings: tuple[RawFinding, ...]
     """Findings of every detector."""
-    facts: tuple[tuple[str, tuple[str, ...]], ...]
-    """``(detector code, facts)`` recorded for project-level summaries."""
+    records: tuple[tuple[str, tuple[str, ...]], ...]
+    """``(detector code, records)`` recorded for project-level summaries."""
     skipped: str = ""
     """Why the file was not analysed (it does not parse); empty otherwise."""
     crashed: str = ""
@@ -79,7 +79,7 @@ def visitors(detectors: Iterable[Detector]) -> list[cst.BatchableCSTVisitor]:
 
 
 def analyse_file(
-    path: str, text: str, project: ProjectFacts, detectors: Sequence[type[Detector]]
+    path: str, text: str, project: ProjectSymbols, detectors: Sequence[type[Detector]]
 ) -> FileOutcome:
     """Parse one file with libcst and run the applicable detectors over it in one traversal.
 
@@ -108,12 +108,12 @@ def analyse_file(
     except Exception as exc:  # noqa: BLE001 - a detector bug must show, not vanish
         return FileOutcome(path, (), (), crashed=f"{type(exc).__name__}: {exc}")
     findings = tuple(f for detector in active for f in detector.findings)
-    facts = tuple((detector.CODE, tuple(detector.facts)) for detector in active if detector.facts)
-    return FileOutcome(path, findings, facts)
+    records = tuple((detector.CODE, tuple(detector.records)) for detector in active if detector.records)
+    return FileOutcome(path, findings, records)
 
 
 def _analyse_batch(
-    batch: Sequence[tuple[str, str]], project: ProjectFacts, detectors: Sequence[type[Detector]]
+    batch: Sequence[tuple[str, str]], project: ProjectSymbols, detectors: Sequence[type[Detector]]
 ) -> list[FileOutcome]:
     """Worker entry point: several files at once, to amortise process hand-over."""
     return [analyse_file(path, text, project, detectors) for path, text in batch]
@@ -121,7 +121,7 @@ def _analyse_batch(
 
 def _execute(
     work: Sequence[tuple[str, str]],
-    project: ProjectFacts,
+    project: ProjectSymbols,
     detectors: Sequence[type[Detector]],
     jobs: int,
     executor: Executor | None = None,
@@ -142,14 +142,14 @@ def _execute(
 
 
 def _summaries(
-    outcomes: Iterable[FileOutcome], project: ProjectFacts, detectors: Sequence[type[Detector]]
+    outcomes: Iterable[FileOutcome], project: ProjectSymbols, detectors: Sequence[type[Detector]]
 ) -> list[RawFinding]:
-    """Project-level findings from the facts each file recorded."""
-    facts: dict[str, list[str]] = {}
+    """Project-level findings from the records each file kept."""
+    records: dict[str, list[str]] = {}
     for outcome in outcomes:
-        for code, recorded in outcome.facts:
-            facts.setdefault(code, []).extend(recorded)
-    frozen = {code: tuple(values) for code, values in facts.items()}
+        for code, recorded in outcome.records:
+            records.setdefault(code, []).extend(recorded)
+    frozen = {code: tuple(values) for code, values in records.items()}
     return [finding for kind in detectors for finding in kind.summarize(frozen, project)]
 
 
@@ -166,7 +166,7 @@ def _outcome_to_json(outcome: FileOutcome) -> dict[str, object]:
     """A file's outcome as a cache value."""
     return {
         "findings": findings_to_json(outcome.findings),
-        "facts": [[code, list(values)] for code, values in outcome.facts],
+        "records": [[code, list(values)] for code, values in outcome.records],
         "skipped": outcome.skipped,
     }
 
@@ -176,12 +176,12 @@ def _outcome_from_json(path: str, value: object) -> FileOutcome | None:
     if not isinstance(value, dict):
         return None
     findings = findings_from_json(value.get("findings"))
-    facts = value.get("facts")
+    records = value.get("records")
     skipped = value.get("skipped")
-    if findings is None or not isinstance(facts, list) or not isinstance(skipped, str):
+    if findings is None or not isinstance(records, list) or not isinstance(skipped, str):
         return None
     pairs: list[tuple[str, tuple[str, ...]]] = []
-    for item in facts:
+    for item in records:
         if not (isinstance(item, list) and len(item) == 2 and isinstance(item[0], str) and isinstance(item[1], list)):
             return None
         if not all(isinstance(v, str) for v in item[1]):
@@ -190,7 +190,7 @@ def _outcome_from_json(path: str, value: object) -> FileOutcome | None:
     return FileOutcome(path, findings, tuple(pairs), skipped=skipped)
 
 
-def facts_digest(project: ProjectFacts, detectors: Sequence[type[Detector]]) -> str:
+def project_digest(project: ProjectSymbols, detectors: Sequence[type[Detector]]) -> str:
     """What every file's detector results depend on besides the file itself.
 
     ``private_names`` is left out: it enters each file's key as far as the file mentions the names.
@@ -228,7 +228,7 @@ def refused_sources(index: SourceIndex) -> list[RawFinding]:
 
 def run_detectors(
     index: SourceIndex,
-    project: ProjectFacts,
+    project: ProjectSymbols,
     detectors: Sequence[type[Detector]],
     workers: int | None = None,
     cache: Cache = NO_CACHE,
@@ -267,9 +267,9 @@ def run_detectors(
     )
 
 
-def _cache_keys(index: SourceIndex, project: ProjectFacts, detectors: Sequence[type[Detector]]) -> dict[str, str]:
+def _cache_keys(index: SourceIndex, project: ProjectSymbols, detectors: Sequence[type[Detector]]) -> dict[str, str]:
     """The cache key of each parsable file's detector results."""
-    base = facts_digest(project, detectors)
+    base = project_digest(project, detectors)
     return {
         path: digest(base, path, source.text, *project.private_names_in(source.text))
         for path, source in index.files.items()

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from riskaudit.collectors.process import run_process
+from riskaudit.running.process import run_process
 
 MISSING = "missing"
 """Not installed: the interpreter cannot find it."""

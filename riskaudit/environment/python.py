@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from riskaudit.collectors.process import can_import, pick_interpreter, run_process
+from riskaudit.running.process import can_import, pick_interpreter, run_process
 
 Version = tuple[int, int]
 """A ``(major, minor)`` Python version."""

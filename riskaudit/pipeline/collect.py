@@ -11,15 +11,15 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 
-from riskaudit.cache import Cache
+from riskaudit.caching.store import Cache
 from riskaudit.collectors.interface import CollectContext, Collected, Listener, Sources
 from riskaudit.collectors.registry import REGISTRY, Entry
 from riskaudit.discovery import Target
 from riskaudit.layers import Layer, LayerMap, assign_layers, content_kinds
 from riskaudit.options import ScanOptions
 from riskaudit.sources import SourceIndex
-from riskaudit.sources_cache import index_sources
-from riskaudit.workers import worker_count, worker_pool
+from riskaudit.caching.source_values import index_sources
+from riskaudit.running.workers import worker_count, worker_pool
 
 
 @dataclass(frozen=True)

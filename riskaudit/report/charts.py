@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from riskaudit.report.coverage_analysis import LayerFile
+from riskaudit.report.coverage_view import LayerFile
 
 CHART_WIDTH = 640
 """Width of a bar chart's drawing, in SVG units (the chart scales down on narrow screens)."""

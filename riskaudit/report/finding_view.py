@@ -48,7 +48,7 @@ class FindingView:
     """The excerpt as numbered lines, ``>`` marking the flagged one, each ending in a newline (Markdown's block)."""
     no_excerpt: str
     """Why there is no excerpt, for a finding without one; empty when it has one."""
-    facts: str
+    score_line: str
     """What its risk score is made of: severity, confidence, exposure, coverage, complexity, critical layer."""
 
 
@@ -78,7 +78,7 @@ def no_excerpt(finding: Finding) -> str:
     return "No code excerpt is stored for this finding."
 
 
-def facts(finding: Finding, rule: RuleView) -> str:
+def score_line(finding: Finding, rule: RuleView) -> str:
     """The parts of a finding's risk score in words: ``Risk 45.0: high severity, high confidence, exposure 1.5``."""
     text = (
         f"Risk {finding.risk}: {finding.severity.value} severity, {rule.confidence} confidence,"
@@ -114,7 +114,7 @@ def finding_view(finding: Finding, rank: int, rules: Mapping[str, RuleView]) -> 
         excerpt=finding.excerpt,
         excerpt_block=excerpt_block(finding.excerpt),
         no_excerpt=no_excerpt(finding),
-        facts=facts(finding, rule),
+        score_line=score_line(finding, rule),
     )
 
 

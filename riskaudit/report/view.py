@@ -17,7 +17,7 @@ from riskaudit.layers import LayerMap
 from riskaudit.models import Severity
 from riskaudit.ranking import FORMULA
 from riskaudit.report.complexity import ComplexitySection, complexity_section
-from riskaudit.report.coverage_analysis import CoverageSection, coverage_section
+from riskaudit.report.coverage_view import CoverageSection, coverage_section
 from riskaudit.report.environment_section import EnvironmentSection, environment_section
 from riskaudit.report.finding_view import FindingView, finding_views
 from riskaudit.report.header import Header, ToolRow, header, tool_rows

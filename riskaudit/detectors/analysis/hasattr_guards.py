@@ -3,7 +3,7 @@
 The one reading of hasattr guards in riskaudit. ``HasattrGuards`` follows a module's traversal and answers,
 for an attribute use being visited, whether a guard vouches for it; the ``HasattrNarrowing`` detector (RA117,
 RA102) runs it next to itself in the batched traversal, and ``guarded_uses`` runs it alone over a file for
-the ``hasattr-guard`` fact of mypy's attribute errors (``riskaudit.facts``).
+the ``hasattr-guard`` fact of mypy's attribute errors (``riskaudit.finding_facts``).
 
 Guards understood: the body of ``if``/``while`` under the test's hasattr() calls (the ``else`` branch under
 their negation), the right side of ``and``/``or``, both arms of a conditional expression, a comprehension's

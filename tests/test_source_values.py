@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from support import FIXTURES
 
-from riskaudit.cache import Cache
+from riskaudit.caching.store import Cache
 from riskaudit.sources import SourceFile, read_source
-from riskaudit.sources_cache import NAMESPACE, facts_from_json, facts_to_json, index_sources
+from riskaudit.caching.source_values import NAMESPACE, source_from_json, source_to_json, index_sources
 
 EVERY_FACT = '''\
 """A module with one of each thing the index records."""
@@ -54,16 +54,16 @@ def _all_fixture_files() -> list[tuple[Path, str]]:
 @pytest.mark.parametrize(("folder", "name"), _all_fixture_files(), ids=lambda item: str(item))
 def test_facts_survive_the_round_trip_for_every_fixture_file(folder: Path, name: str) -> None:
     fresh = read_source(folder, name)
-    value = json.loads(json.dumps(facts_to_json(fresh)))
-    assert facts_from_json(name, fresh.lines, fresh.encoding_error, value) == fresh
+    value = json.loads(json.dumps(source_to_json(fresh)))
+    assert source_from_json(name, fresh.lines, fresh.encoding_error, value) == fresh
 
 
 @pytest.mark.parametrize("text", [EVERY_FACT, BROKEN, "", "# coding: latin-1\nx = 'caf\xe9'\n"])
 def test_facts_survive_the_round_trip(tmp_path: Path, text: str) -> None:
     (tmp_path / "m.py").write_text(text, encoding="latin-1" if "latin-1" in text else "utf-8")
     fresh = read_source(tmp_path, "m.py")
-    value = json.loads(json.dumps(facts_to_json(fresh)))
-    assert facts_from_json("m.py", fresh.lines, fresh.encoding_error, value) == fresh
+    value = json.loads(json.dumps(source_to_json(fresh)))
+    assert source_from_json("m.py", fresh.lines, fresh.encoding_error, value) == fresh
 
 
 def test_the_module_exercises_every_fact(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_a_malformed_entry_is_discarded_and_replaced(tmp_path: Path, corrupt: di
     data["value"].update(corrupt)
     entry.write_text(json.dumps(data))
     assert index_sources(tmp_path, ["a.py"], cache).files["a.py"] == fresh
-    assert facts_from_json("a.py", fresh.lines, "", json.loads(entry.read_text())["value"]) == fresh
+    assert source_from_json("a.py", fresh.lines, "", json.loads(entry.read_text())["value"]) == fresh
 
 
 def test_an_unreadable_file_is_named_and_not_cached(tmp_path: Path) -> None:

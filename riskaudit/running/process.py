@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from riskaudit.collectors.launch import module_command, safe_code
+from riskaudit.running.launch import module_command, safe_code
 
 DEFAULT_TIMEOUT = 900.0
 _running: set[subprocess.Popen[bytes]] = set()

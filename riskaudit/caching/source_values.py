@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from riskaudit import __version__
-from riskaudit.cache import NO_CACHE, Cache, digest
+from riskaudit.caching.store import NO_CACHE, Cache, digest
 from riskaudit.sources import (
     DefaultCall,
     ErrorPath,
@@ -39,11 +39,11 @@ def cached_source(root: Path, path: str, cache: Cache = NO_CACHE) -> SourceFile:
     if isinstance(raw, SourceFile):
         return raw
     key = digest(NAMESPACE, _code_digest(), path, raw.data)
-    known = facts_from_json(path, raw.lines, raw.encoding_error, cache.get(NAMESPACE, key))
+    known = source_from_json(path, raw.lines, raw.encoding_error, cache.get(NAMESPACE, key))
     if known is not None:
         return known
     source = analyse_source(path, raw)
-    cache.put(NAMESPACE, key, facts_to_json(source))
+    cache.put(NAMESPACE, key, source_to_json(source))
     return source
 
 
@@ -53,7 +53,7 @@ def _code_digest() -> str:
     return digest(__version__, sys.version, Path(inspect.getfile(analyse_source)).read_bytes())
 
 
-def facts_to_json(source: SourceFile) -> dict[str, object]:
+def source_to_json(source: SourceFile) -> dict[str, object]:
     """The derived facts of a file (not its text or encoding verdict, which are cheap to recompute)."""
     return {
         "parse_error": source.parse_error,
@@ -75,7 +75,7 @@ class _Malformed(ValueError):
     """A cached value that is not the facts of a file."""
 
 
-def facts_from_json(path: str, lines: tuple[str, ...], encoding_error: str, value: object) -> SourceFile | None:
+def source_from_json(path: str, lines: tuple[str, ...], encoding_error: str, value: object) -> SourceFile | None:
     """The file rebuilt from its cached facts, or None when the value is not such facts."""
     try:
         return _rebuilt(path, lines, encoding_error, value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from riskaudit.detectors.missing_await import MissingAwait
-from riskaudit.detectors.project import project_facts
+from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.runner import analyse_file
 from riskaudit.sources import SourceIndex, read_source
 
@@ -25,7 +25,7 @@ def _missing_awaits(tmp_path: Path, files: dict[str, str]) -> list[tuple[str, in
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / path).write_text(code, encoding="utf-8")
     index = SourceIndex({path: read_source(tmp_path, path) for path in files})
-    project = project_facts(index)
+    project = project_symbols(index)
     found = []
     for path, code in files.items():
         outcome = analyse_file(path, code, project, [MissingAwait])
@@ -50,7 +50,7 @@ def test_a_base_class_imported_from_another_module_passes_on_its_coroutines(tmp_
 def test_facts_name_classes_by_module(tmp_path: Path) -> None:
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "_asyncio.py").write_text(ASYNCIO, encoding="utf-8")
-    project = project_facts(SourceIndex({"pkg/_asyncio.py": read_source(tmp_path, "pkg/_asyncio.py")}))
+    project = project_symbols(SourceIndex({"pkg/_asyncio.py": read_source(tmp_path, "pkg/_asyncio.py")}))
     assert project.async_methods == {"pkg._asyncio.TestRunner": frozenset({"_call"})}
 
 
@@ -60,7 +60,7 @@ def test_one_line_is_one_finding_of_a_detector(tmp_path: Path) -> None:
     code = "from datetime import datetime\nfrom sqlalchemy import Column, DateTime\n" \
         "created = Column(DateTime, default=datetime.utcnow)\n"
     (tmp_path / "models.py").write_text(code, encoding="utf-8")
-    project = project_facts(SourceIndex({"models.py": read_source(tmp_path, "models.py")}))
+    project = project_symbols(SourceIndex({"models.py": read_source(tmp_path, "models.py")}))
     findings = analyse_file("models.py", code, project, [NaiveDatetime]).findings
     assert [f.line for f in findings] == [3]
     assert "DateTime column" in findings[0].message and "utcnow" in findings[0].message

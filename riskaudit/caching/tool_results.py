@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from riskaudit.cache import Cache, digest, file_digest, findings_from_json, findings_to_json
-from riskaudit.collectors.process import tool_version
+from riskaudit.caching.store import Cache, digest, file_digest, findings_from_json, findings_to_json
+from riskaudit.running.process import tool_version
 from riskaudit.models import RawFinding
 
 

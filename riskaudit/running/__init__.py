@@ -1,0 +1,1 @@
+"""Running things: tool subprocesses, safe interpreter launches, ``--untrusted`` isolation, git and worker pools."""

@@ -23,7 +23,7 @@ from riskaudit.running.process import stop_all
 from riskaudit.config import scan_options
 from riskaudit.discovery import Target
 from riskaudit.errors import RiskauditError
-from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, exit_code, gated
+from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_TERMINATED, exit_code, gated
 from riskaudit.input_files import read_input_text
 from riskaudit.output import write_atomic
 from riskaudit.models import Finding, Severity, ToolRun, ToolStatus
@@ -216,6 +216,7 @@ def scan(
 ) -> None:
     """Analyse a project and write the risk report; the exit code is the CI gate."""
     signal.signal(signal.SIGINT, _interrupted)
+    signal.signal(signal.SIGTERM, _terminated)
     from riskaudit.scan import scan as run_scan  # the detectors and libcst: not for `rules` and `explain`
 
     try:
@@ -227,6 +228,8 @@ def scan(
             result = run_scan(path, options, catalogue, _RichProgress(bar, path))
     except RiskauditError as exc:
         raise _fail(str(exc)) from None
+    except _Terminated:
+        raise _fail("terminated (SIGTERM); the tools were stopped and no report written", EXIT_TERMINATED) from None
     except KeyboardInterrupt:
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
     where = _emit(result, options)
@@ -259,6 +262,16 @@ def _interrupted(signum: int, frame: object) -> None:
     """Ctrl-C: kill the running tools (they run in sessions of their own), then stop the scan."""
     stop_all()
     raise KeyboardInterrupt
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (a cancelled CI job): the scan unwinds as for Ctrl-C, then exits 143."""
+
+
+def _terminated(signum: int, frame: object) -> None:
+    """SIGTERM: kill the running tools, then stop the scan as Ctrl-C does."""
+    stop_all()
+    raise _Terminated
 
 
 @app.command("render")

@@ -11,6 +11,8 @@ EXIT_PASSED = 0
 EXIT_FINDINGS = 1
 EXIT_INCOMPLETE = 2
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
+"""Exit code of a scan stopped by SIGTERM (128 + 15, as the shell reports it)."""
 NEVER = "none"
 """The gate threshold that never fails on findings (an incomplete analysis still exits 2)."""
 FAIL_ON_CHOICES = (*(s.value for s in Severity if s is not Severity.INFO), NEVER)

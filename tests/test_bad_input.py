@@ -251,7 +251,23 @@ def test_broken_tools_fail_closed(tmp_path: Path, action: str) -> None:
     assert runs["radon"]["status"] == "ok" and runs["riskaudit"]["status"] == "ok"
 
 
-def test_ctrl_c_exits_130_and_keeps_the_old_report(tmp_path: Path) -> None:
+def _processes_naming(text: str) -> list[str]:
+    """Command lines of the running processes that mention text."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            command = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace")
+        except OSError:
+            continue
+        if text in command:
+            found.append(command)
+    return found
+
+
+@pytest.mark.parametrize(("signum", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_stopped_scan_stops_its_tools_and_keeps_the_old_report(tmp_path: Path, signum: int, code: int) -> None:
     project, fake = _fake_project(tmp_path, "hang")
     out = tmp_path / "report.md"
     out.write_text("old report\n", encoding="utf-8")
@@ -263,8 +279,11 @@ def test_ctrl_c_exits_130_and_keeps_the_old_report(tmp_path: Path) -> None:
         text=True,
     )
     time.sleep(4)
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     _, stderr = proc.communicate(timeout=30)
-    assert proc.returncode == 130, stderr
+    assert proc.returncode == code, stderr
+    assert "Traceback" not in stderr
+    time.sleep(1)
+    assert _processes_naming(str(tmp_path)) == []
     assert out.read_text("utf-8") == "old report\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report.md.")]

@@ -141,3 +141,42 @@ def test_prune_keeps_what_was_used_and_nothing_without_a_folder(tmp_path: Path) 
     assert Cache.for_target(tmp_path, True).get("radon", "a" * 64) == 1
     assert Cache.for_target(tmp_path, True).get("radon", "b" * 64) is None
     assert Cache(None).prune() == 0
+
+
+def _tree(folder: Path) -> list[str]:
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*"))
+
+
+def test_a_symlinked_cache_folder_is_never_followed(tmp_path: Path) -> None:
+    target, outside = tmp_path / "target", tmp_path / "outside"
+    target.mkdir()
+    outside.mkdir()
+    (outside / "keep.json").write_text("{}", encoding="utf-8")
+    (target / CACHE_DIR).symlink_to(outside, target_is_directory=True)
+    cache = Cache.for_target(target, True)
+    assert cache.folder is None
+    cache.put("radon", "a" * 64, 1)
+    assert cache.subfolder("mypy") is None
+    assert cache.prune() == 0
+    assert _tree(outside) == ["keep.json"]
+
+
+def test_symlinks_inside_the_cache_folder_are_never_followed(tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "keep.json").write_text("{}", encoding="utf-8")
+    folder = tmp_path / CACHE_DIR
+    folder.mkdir()
+    (folder / ".gitignore").symlink_to(outside / "gitignore")
+    for name in ("radon", "mypy"):
+        (folder / name).symlink_to(outside, target_is_directory=True)
+    entry = folder / "flake8" / ("a" * 2)
+    entry.mkdir(parents=True)
+    (entry / f"{'a' * 64}.json").symlink_to(outside / "keep.json")
+    cache = Cache.for_target(tmp_path, True)
+    cache.put("radon", "b" * 64, 1)
+    assert cache.get("radon", "b" * 64) is None
+    assert cache.get("flake8", "a" * 64) is None
+    assert cache.subfolder("mypy") is None
+    cache.prune()
+    assert _tree(outside) == ["keep.json"]

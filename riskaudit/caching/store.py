@@ -12,6 +12,7 @@ import contextlib
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -67,13 +68,17 @@ class Cache:
         if not enabled:
             return cls(None)
         folder = root / CACHE_DIR
+        if not _plain_folder(folder, create=True):
+            return cls(None)
         try:
-            folder.mkdir(exist_ok=True)
-            ignore = folder / ".gitignore"
-            if not ignore.exists():
-                ignore.write_text("# created by riskaudit\n*\n", encoding="utf-8")
+            handle = os.open(folder / ".gitignore", os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o644)
+        except FileExistsError:
+            pass
         except OSError:
             return cls(None)
+        else:
+            with os.fdopen(handle, "w", encoding="utf-8") as out:
+                out.write("# created by riskaudit\n*\n")
         return cls(folder)
 
     def subfolder(self, name: str) -> Path | None:
@@ -81,11 +86,7 @@ class Cache:
         if self.folder is None:
             return None
         path = self.folder / name
-        try:
-            path.mkdir(exist_ok=True)
-        except OSError:
-            return None
-        return path
+        return path if _plain_folder(path, create=True) else None
 
     def _path(self, namespace: str, key: str) -> Path | None:
         if self.folder is None:
@@ -107,6 +108,8 @@ class Cache:
             kept.setdefault(namespace, set()).add(f"{key}.json")
         removed = 0
         for namespace, names in kept.items():
+            if not _plain_folder(self.folder / namespace, create=False):
+                continue
             for shard in _subfolders(self.folder / namespace):
                 for entry in _files(shard):
                     if entry.name.endswith(".json") and not entry.name.startswith(".") and entry.name not in names:
@@ -118,7 +121,9 @@ class Cache:
     def get(self, namespace: str, key: str) -> object | None:
         """The stored value, or None on a miss (a corrupt entry is removed)."""
         path = self._path(namespace, key)
-        if path is None or not path.is_file():
+        if path is None or not (_plain_folder(path.parent.parent, False) and _plain_folder(path.parent, False)):
+            return None
+        if not _plain_file(path):
             return None
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
@@ -136,14 +141,37 @@ class Cache:
         if path is None:
             return
         text = json.dumps({"format": FORMAT, "riskaudit": __version__, "key": key, "value": value})
+        if not (_plain_folder(path.parent.parent, True) and _plain_folder(path.parent, True)):
+            return
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
             handle, temp = tempfile.mkstemp(prefix=".entry.", dir=path.parent)
             with os.fdopen(handle, "w", encoding="utf-8") as out:
                 out.write(text)
             os.replace(temp, path)
         except OSError:
             return
+
+
+def _plain_folder(path: Path, create: bool) -> bool:
+    """Whether path is a folder and not a symlink (a symlinked cache folder could lead out of the target).
+
+    With create, a missing folder is made first.
+    """
+    if create:
+        with contextlib.suppress(OSError):
+            path.mkdir()
+    try:
+        return stat.S_ISDIR(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
+def _plain_file(path: Path) -> bool:
+    """Whether path is a regular file and not a symlink."""
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
 
 
 def _subfolders(folder: Path) -> list[os.DirEntry[str]]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 import signal
 import sys
 import traceback
@@ -55,6 +56,18 @@ SEVERITY_STYLE = {
 }
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _shown(text: str) -> str:
+    """Text from the target or a tool, safe on the terminal and in CI logs.
+
+    Control characters are dropped, rich markup is escaped, and ``::`` gets a zero-width space so that
+    no tool text can begin a GitHub Actions workflow command when the terminal folds a line.
+    """
+    return escape(_CONTROL.sub("", text).replace("::", ":\u200b:"))
+
+
 class _RichProgress:
     """Shows each collector as a spinner line on stderr."""
 
@@ -66,10 +79,10 @@ class _RichProgress:
     def scanning(self, target: Target) -> None:
         """Say what is scanned, with which interpreter, and what is left out."""
         self._progress.console.print(
-            f"Scanning {len(target.files)} Python files in {escape(str(self._path))} with {escape(target.python)}"
+            f"Scanning {len(target.files)} Python files in {_shown(str(self._path))} with {_shown(target.python)}"
         )
         for note in target.not_analysed:
-            self._progress.console.print(f"[yellow]not analysed:[/] {escape(note)}", highlight=False)
+            self._progress.console.print(f"[yellow]not analysed:[/] {_shown(note)}", highlight=False)
 
     def started(self, tool: str) -> None:
         """Add a line for the tool."""
@@ -82,13 +95,13 @@ class _RichProgress:
         self._progress.update(
             self._tasks[run.name],
             completed=1,
-            description=f"{run.name}: [{style}]{run.status.value}[/] ({escape(detail[:90])})",
+            description=f"{run.name}: [{style}]{run.status.value}[/] ({_shown(detail[:90])})",
         )
 
 
 def _fail(message: str, code: int = EXIT_INCOMPLETE) -> typer.Exit:
     """Print a one-line error and return the exit to raise."""
-    err.print(f"[bold red]riskaudit: error:[/] {escape(message)}", highlight=False)
+    err.print(f"[bold red]riskaudit: error:[/] {_shown(message)}", highlight=False)
     return typer.Exit(code)
 
 
@@ -169,12 +182,12 @@ def _summary(result: ScanResult, where: str, top: int = 8) -> None:
     for run in result.runs:
         if run.status is not ToolStatus.OK:
             style = "bold red" if run.status is ToolStatus.FAILED else "yellow"
-            err.print(f"[{style}]{run.name} {run.status.value}:[/] {escape(run.reason)}", highlight=False)
+            err.print(f"[{style}]{run.name} {run.status.value}:[/] {_shown(run.reason)}", highlight=False)
     _findings_summary(result, top)
     if result.incomplete:
         err.print("[bold red]INCOMPLETE:[/] a tool failed; this analysis cannot pass the gate.")
     for issue in result.environment_gaps:
-        err.print(f"[bold red]INCOMPLETE:[/] {escape(issue.detail)}; {escape(issue.fix)}.", highlight=False)
+        err.print(f"[bold red]INCOMPLETE:[/] {_shown(issue.detail)}; {_shown(issue.fix)}.", highlight=False)
     err.print(f"Report: {where}", highlight=False)
 
 
@@ -201,8 +214,8 @@ def _top_findings(findings: tuple[Finding, ...]) -> Table:
             f"{finding.risk:g}",
             f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity.value}[/]",
             finding.rule_id,
-            escape(finding.location),
-            escape(finding.message[:100]),
+            _shown(finding.location),
+            _shown(finding.message[:100]),
         )
     return table
 
@@ -245,14 +258,14 @@ def _scope_summary(result: ScanResult) -> None:
         b = result.baseline
         written = " (written now)" if b.written else ""
         err.print(
-            f"Baseline {escape(b.path)}{written}: {b.new} new, {b.known} known; the gate counts new findings only",
+            f"Baseline {_shown(b.path)}{written}: {b.new} new, {b.known} known; the gate counts new findings only",
             highlight=False,
         )
     if result.diff is not None:
         d = result.diff
         covered = d.coverage_display or ("not measured" if d.statements is None else "no measured statement")
         err.print(
-            f"Diff since {escape(d.ref)}: {len(d.files)} changed file(s), {d.lines} line(s); {len(result.findings)} "
+            f"Diff since {_shown(d.ref)}: {len(d.files)} changed file(s), {d.lines} line(s); {len(result.findings)} "
             f"finding(s) on them, {d.dropped} elsewhere left out; changed lines covered: {covered}",
             highlight=False,
         )
@@ -312,7 +325,7 @@ def rules() -> None:
         style = SEVERITY_STYLE[doc.severity]
         table.add_row(
             doc.id, f"[{style}]{doc.severity.value}[/]", doc.confidence.value, doc.category, doc.slug,
-            escape(doc.title), escape(maps),
+            _shown(doc.title), _shown(maps),
         )
     Console().print(table)
 
@@ -330,7 +343,7 @@ def explain(rule: Annotated[str, typer.Argument(help="Rule id (RA101) or slug (m
         raise _fail(f"{rule}: no such rule; see `riskaudit rules`")
     doc = found.doc
     out = Console()
-    out.print(f"[bold]{doc.id} {doc.slug}[/]: {escape(doc.title)}")
+    out.print(f"[bold]{doc.id} {doc.slug}[/]: {_shown(doc.title)}")
     out.print(f"severity {doc.severity.value}, confidence {doc.confidence.value}, category {doc.category}")
     for heading, body in (("Problem", doc.problem), ("Risk", doc.risk), ("Recommendation", doc.recommendation)):
         out.print(f"\n[bold]{heading}[/]")

@@ -37,6 +37,15 @@ def md_fence(value: object) -> str:
     return "`" * (longest + 1)
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters (ESC, BEL, ...) other than tab and newline: they would drive the reader's terminal."""
+
+
+def without_controls(value: object) -> object:
+    """Every value the template prints, with control characters removed (``finalize``)."""
+    return _CONTROL.sub("", value) if isinstance(value, str) else value
+
+
 def environment() -> jinja2.Environment:
     """The jinja2 environment with riskaudit's filters."""
     env = jinja2.Environment(
@@ -46,6 +55,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        finalize=without_controls,
     )
     env.filters["cell"] = md_cell
     env.filters["text"] = md_text

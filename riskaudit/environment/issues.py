@@ -1,7 +1,8 @@
 """Tool findings that the environment caused, not the code, folded into one environment issue each.
 
-Missing third-party packages and stubs, attributes the project itself sets on modules at run time, and
-files written for a newer Python than riskaudit runs on: the tools report hundreds of findings for each
+Missing third-party packages and stubs (with the errors that only say their names are ``Any``),
+attributes the project itself sets on modules at run time, and files written for a newer Python than
+riskaudit runs on: the tools report hundreds of findings for each
 of these, but there is one cause and one fix. The findings stay in the tool runs (and the JSON); the
 mapping onto rules leaves them out and the report shows the issue instead.
 """
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from riskaudit.environment import FIX_DEPENDENCIES
+from riskaudit.environment.any_types import MissingOrigins
 from riskaudit.environment.packages import MISSING, Package
 from riskaudit.environment.python import DeclaredPython, Version, version_text
 from riskaudit.models import EnvironmentIssue, RawFinding, ToolRun, ToolStatus
@@ -67,6 +69,15 @@ def stub_hints(findings: Iterable[RawFinding]) -> dict[str, str]:
     return hints
 
 
+def missing_package(top: str, python: str) -> _Cause:
+    """The cause of every finding a package not installed in the target's interpreter explains."""
+    return _Cause(
+        "missing-package", top,
+        f"{top} is not installed in {python}: mypy cannot follow its imports, so their names are Any",
+        FIX_DEPENDENCIES,
+    )
+
+
 def import_cause(
     finding: RawFinding,
     project: Collection[str],
@@ -90,11 +101,7 @@ def import_cause(
     if top in project or package is None:
         return None
     if package.state == MISSING:
-        return _Cause(
-            "missing-package", top,
-            f"{top} is not installed in {python}: mypy cannot follow its imports, so their names are Any",
-            FIX_DEPENDENCIES,
-        )
+        return missing_package(top, python)
     hint = _STUB_HINT.search(finding.message)
     stubs = hint["package"] if hint else (hints or {}).get(top, "")
     if _NO_STUBS.match(finding.message) and stubs:
@@ -229,6 +236,8 @@ class _Sorter:
         self.newer = newer
         self.assigned = frozenset().union(*(source.module_attributes for source in index.files.values()))
         self.causes: dict[tuple[str, str], tuple[_Cause, list[RawFinding]]] = {}
+        missing = {top for top, package in packages.items() if package.state == MISSING and top not in project}
+        self.origins = MissingOrigins(index, missing)
         self.blind: set[str] = set()
 
     def keeps(self, finding: RawFinding) -> bool:
@@ -238,6 +247,9 @@ class _Sorter:
             return False
         cause = import_cause(finding, self.project, self.packages, self.python, self.hints)
         cause = cause or attribute_cause(finding, self.index, self.assigned)
+        if cause is None and self.origins.missing:
+            package = self.origins.package_of(finding)
+            cause = missing_package(package, self.python) if package else None
         if cause is None:
             return True
         self.causes.setdefault((cause.kind, cause.subject), (cause, []))[1].append(finding)

@@ -105,7 +105,7 @@ def test_errors_about_a_missing_packages_names(origins: MissingOrigins, finding:
         _mypy("app/models.py", 15, 'Class cannot subclass "Mine" (has type "Any")'),
         _mypy("app/types.py", 9, 'Variable "app.types.Local" is not valid as a type', "valid-type"),
         _mypy("app/web.py", 15, 'Untyped decorator makes function "mine" untyped'),
-        _mypy("app/models.py", 6, 'Incompatible types in assignment (expression has type "int", variable has type "str")'),
+        _mypy("app/models.py", 6, 'Incompatible types in assignment (expression has type "int")', "assignment"),
         RawFinding("flake8", "F401", 'Class cannot subclass "DeclarativeBase" (has type "Any")', "app/models.py", 6),
     ],
 )

@@ -191,6 +191,15 @@ def _context_name(expression: cst.BaseExpression) -> str:
     return call_name(expression) if isinstance(expression, cst.Call) else dotted_name(expression)
 
 
+def _checks_itself(node: cst.Call) -> bool:
+    """Whether a call is told to fail on a bad result (``subprocess.run(..., check=True)``)."""
+    return any(
+        arg.keyword is not None and arg.keyword.value == "check"
+        and isinstance(arg.value, cst.Name) and arg.value.value == "True"
+        for arg in node.args
+    )
+
+
 class _Body:
     """What one test function's body does that can check something (state of the visit)."""
 
@@ -203,13 +212,15 @@ class _Body:
 class AssertionFreeTest(Detector):
     """Finds test functions that assert nothing at all: no ``assert``, no expected exception, no check call.
 
-    A test checks something when its body (nested functions included) has an ``assert`` or a
-    ``raise``, a ``with`` block expecting failure (``pytest.raises``, ``assertRaises``, ...), a call
-    whose name may assert for it (``assertEqual``, ``check_*``, ``verify``, ``pytest.fail``,
-    ``pytest.skip``, a ``*_test`` helper), a call of a helper defined in the same file or imported
-    from test code, a ``self.`` method call (unittest helpers), or a fixture that checks for it
-    (``snapshot``, ``benchmark``, ``data_regression``). A test whose check is thrown away
-    (``result == 3`` without ``assert``) is ``DiscardedCheck``'s finding, not reported here again.
+    Tests are the ``test*`` functions pytest collects: at module level or methods of a test class, never
+    functions nested in another (a route defined inside a fixture). A test checks something when its
+    body (nested functions included) has an ``assert`` or a ``raise``, a ``with`` block expecting failure
+    (``pytest.raises``, ``assertRaises``, ...), a call whose name may assert for it (``assertEqual``,
+    ``check_*``, ``verify``, ``pytest.fail``, ``pytest.skip``, a ``*_test`` helper) or that is told to
+    (``check=True``), a call of a helper defined in the same file or imported from test code, a ``self.``
+    method call (unittest helpers), or a fixture that checks for it (``snapshot``, ``benchmark``,
+    ``data_regression``). A test whose check is thrown away (``result == 3`` without ``assert``) is
+    ``DiscardedCheck``'s finding, not reported here again.
     What is left only shows that the code ran without raising.
     """
 
@@ -227,6 +238,11 @@ class AssertionFreeTest(Detector):
         "def test_snap(snapshot):\n    snapshot.match(render())\n",
         "from .helpers import verify_output\n\ndef test_out():\n    verify_output(run())\n",
         "import pytest\n\n@pytest.fixture\ndef test_data():\n    return {}\n",
+        "import subprocess\n\ndef test_docs_current():\n    subprocess.run(['git', 'diff'], check=True)\n",
+        "import pytest\n\n@pytest.fixture\ndef client(app):\n    @app.get('/me')\n    def test_me():\n"
+        "        return {}\n    return app\n",
+        "class TestApi:\n    def test_route(self, app):\n        def test_inner():\n            pass\n"
+        "        assert app\n",
         Example("def test_total():\n    total([1, 2]) == 3\n", path="tests/test_total.py"),
     )
     INVALID = (
@@ -243,6 +259,7 @@ class AssertionFreeTest(Detector):
         self._unchecked: list[_Body] = []
         self._local_helpers: set[str] = set()
         self._test_imports: set[str] = set()
+        self._functions = 0
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         """Names imported from test code (relative imports, ``tests.*``, ``conftest``) may assert."""
@@ -269,7 +286,8 @@ class AssertionFreeTest(Detector):
         """Start a test, or note a helper function of the file."""
         if not self._tests and not self._classes and not node.name.value.startswith("test"):
             self._local_helpers.add(node.name.value)
-        if not self._tests and _is_test_function(node, self._classes):
+        self._functions += 1
+        if not self._tests and self._functions == 1 and _is_test_function(node, self._classes):
             body = _Body(node)
             params = [p.name.value for p in (*node.params.params, *node.params.kwonly_params)]
             body.checks = any(name in ASSERTING_FIXTURES for name in params) or any(
@@ -279,6 +297,7 @@ class AssertionFreeTest(Detector):
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         """Keep a test that checked nothing until the file's helpers are all known."""
+        self._functions -= 1
         if self._tests and self._tests[-1].node is original_node:
             body = self._tests.pop()
             if not body.checks:
@@ -314,7 +333,7 @@ class AssertionFreeTest(Detector):
         last = name.rsplit(".", 1)[-1]
         head = name.split(".", 1)[0]
         self._tests[-1].calls.add(name)
-        if CHECKING_CALL.search(last) or head == "self" or head in self._test_imports:
+        if CHECKING_CALL.search(last) or head == "self" or head in self._test_imports or _checks_itself(node):
             self._checks()
 
     def leave_Module(self, original_node: cst.Module) -> None:

@@ -104,11 +104,17 @@ _ERROR_LINE = re.compile(
 )
 
 
+DUPLICATE_MODULE = "duplicate-module"
+"""Code of a file mypy refused because another file of the run has its module name (left out, then run on)."""
+
+
 def blocking_errors(output: str, root: Path, files: set[str]) -> dict[str, RawFinding]:
     """The scanned files a failed (exit 2) mypy run names in errors, each with its first error.
 
     Syntax errors, null bytes and undecodable files stop mypy before it checks anything; these
-    become findings (code ``syntax``) so that the rest of the files can be checked without them.
+    become findings (code ``syntax``) so that the rest of the files can be checked without them. So
+    does a second file with a module name already taken (loose ``jupyterhub_config.py`` scripts in
+    several example folders): code ``duplicate-module``, an environment issue of the layout.
     """
     found: dict[str, RawFinding] = {}
     for text in output.splitlines():
@@ -125,6 +131,9 @@ def blocking_errors(output: str, root: Path, files: set[str]) -> dict[str, RawFi
         relative = relative_posix(path, root)
         if relative in files and relative not in found:
             number = int(line) if isinstance(line, (int, str)) and str(line).isdigit() and int(line) > 0 else None
+            if message.startswith("Duplicate module named"):
+                found[relative] = RawFinding("mypy", DUPLICATE_MODULE, message, relative, number)
+                continue
             message = f"mypy cannot parse this file: {message}"
             found[relative] = RawFinding("mypy", "syntax", message, relative, number)
     return found

@@ -136,6 +136,23 @@ def attribute_cause(finding: RawFinding, index: SourceIndex, assigned: Collectio
     )
 
 
+_DUPLICATE = re.compile(r'^Duplicate module named "(?P<module>[^"]+)"')
+
+
+def duplicate_cause(finding: RawFinding) -> _Cause | None:
+    """A file mypy left out because another file of the run has the same module name."""
+    match = _DUPLICATE.match(finding.message) if finding.tool == "mypy" else None
+    if match is None:
+        return None
+    return _Cause(
+        "duplicate-module", match["module"],
+        f"several files are the module {match['module']} (scripts in folders without __init__.py): mypy "
+        "checks a module name once, so the files named here were not type-checked",
+        "make the folders packages (an __init__.py each), or leave them out of the type check "
+        "(mypy's exclude) and check them on their own",
+    )
+
+
 def parser_config(version: Version) -> cst.PartialParserConfig:
     """The libcst parser configuration for a Python version (or the newest below it that libcst knows)."""
     for minor in range(version[1], -1, -1):
@@ -246,7 +263,7 @@ class _Sorter:
             self.blind.add(finding.tool)
             return False
         cause = import_cause(finding, self.project, self.packages, self.python, self.hints)
-        cause = cause or attribute_cause(finding, self.index, self.assigned)
+        cause = cause or attribute_cause(finding, self.index, self.assigned) or duplicate_cause(finding)
         if cause is None and self.origins.missing:
             package = self.origins.package_of(finding)
             cause = missing_package(package, self.python) if package else None

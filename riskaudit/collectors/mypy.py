@@ -377,6 +377,25 @@ def _execute(
     return result, stopped, missing
 
 
+def only_notes(stdout: str) -> bool:
+    """Whether mypy's JSON output holds notes and nothing else.
+
+    mypy's JSON formatter counts notes as messages, so a run with notes only (``annotation-unchecked``)
+    exits 1 although the text formatter says "Success" and exits 0 for the same run.
+    """
+    lines = [line for line in stdout.splitlines() if line.strip()]
+    if not lines:
+        return False
+    for line in lines:
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            return False
+        if not isinstance(item, dict) or item.get("severity") != "note":
+            return False
+    return True
+
+
 def _outcome(run: ToolRun, result: ProcessResult, use_json: bool, root: Path) -> ToolRun:
     """The run with mypy's findings, or FAILED with why mypy's exit or output cannot be trusted."""
     if result.returncode not in (0, 1):
@@ -387,6 +406,8 @@ def _outcome(run: ToolRun, result: ProcessResult, use_json: bool, root: Path) ->
         findings = parse(result.stdout, root)
     except MypyOutputError as exc:
         return replace(run, status=ToolStatus.FAILED, reason=str(exc))
+    if result.returncode == 1 and not findings and use_json and only_notes(result.stdout):
+        return replace(run, findings=findings)
     if result.returncode == 1 and not findings:
         reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
         return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")

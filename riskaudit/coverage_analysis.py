@@ -6,7 +6,7 @@ Pure functions over the source index, radon's complexities and the coverage meas
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from riskaudit.layers import LayerMap
 from riskaudit.models import (
@@ -115,12 +115,21 @@ def function_coverage(
 
 
 def error_path_findings(
-    index: SourceIndex, coverage: CoverageData | None, functions: Sequence[FunctionCoverage], tests: Iterable[str]
+    index: SourceIndex,
+    coverage: CoverageData | None,
+    functions: Sequence[FunctionCoverage],
+    tests: Iterable[str],
+    unreachable: Mapping[str, frozenset[int]] | None = None,
 ) -> tuple[RawFinding, ...]:
-    """``except``/``finally`` blocks and cleanup functions that no test executes."""
+    """``except``/``finally`` blocks and cleanup functions that no test executes.
+
+    Lines in ``unreachable`` (code for another Python version or platform) cannot run in the measured
+    test run: their blocks are not findings.
+    """
     if coverage is None:
         return ()
     skip = set(tests)
+    cannot_run = unreachable or {}
     findings: list[RawFinding] = []
     for entry in coverage.files:
         source = index.get(entry.path)
@@ -129,6 +138,8 @@ def error_path_findings(
         measured = set(entry.executed) | set(entry.missing)
         missing = set(entry.missing)
         for block in source.error_paths:
+            if block.line in cannot_run.get(entry.path, ()):
+                continue
             lines = {n for n in range(block.start, block.end + 1) if n in measured}
             if lines and lines <= missing:
                 owner = source.enclosing(block.line)
@@ -147,6 +158,8 @@ def error_path_findings(
                 )
     for fn in functions:
         name = fn.qualname.rsplit(".", 1)[-1]
+        if fn.start in cannot_run.get(fn.path, ()):
+            continue
         if fn.path not in skip and fn.statements and fn.percent == 0.0 and CLEANUP_NAME.search(name):
             findings.append(
                 RawFinding(
@@ -160,9 +173,17 @@ def error_path_findings(
     return tuple(findings)
 
 
-def crap_findings(functions: Iterable[FunctionCoverage], tests: Iterable[str]) -> tuple[RawFinding, ...]:
-    """Functions whose CRAP score says they are too complex for how little the tests run them."""
+def crap_findings(
+    functions: Iterable[FunctionCoverage],
+    tests: Iterable[str],
+    unreachable: Mapping[str, frozenset[int]] | None = None,
+) -> tuple[RawFinding, ...]:
+    """Functions whose CRAP score says they are too complex for how little the tests run them.
+
+    A function defined in code for another Python version or platform (``unreachable``) is not one.
+    """
     skip = set(tests)
+    cannot_run = unreachable or {}
     return tuple(
         RawFinding(
             tool=ANALYSIS,
@@ -176,6 +197,7 @@ def crap_findings(functions: Iterable[FunctionCoverage], tests: Iterable[str]) -
         )
         for fn in functions
         if fn.path not in skip and fn.statements and fn.crap > CRAP_THRESHOLD
+        and fn.start not in cannot_run.get(fn.path, ())
     )
 
 

@@ -24,6 +24,7 @@ from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.discovery import Target, load_target
 from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states
+from riskaudit.environment.python import Version, interpreter_version
 from riskaudit.errors import TargetError
 from riskaudit.mapping import Mapped, Placement, map_findings, merge, project_modules, rules_used
 from riskaudit.models import FunctionComplexity, SuppressedFinding, ToolRun
@@ -133,7 +134,7 @@ def scan_target(
     cache = Cache.for_target(target.root, options.use_cache and not target.untrusted)
     collection = collect(target, options, cache, progress or _Silent())
     cache.prune()
-    evidence = derive(collection, [f.path for f in target.files if f.is_test])
+    evidence = derive(collection, [f.path for f in target.files if f.is_test], _tests_python(collection, target))
     runs = reproducible_runs(ordered_runs(collection, evidence))
     # findings the environment explains (missing packages, newer syntax) become environment issues
     folded = fold(
@@ -196,6 +197,12 @@ def ordered_runs(collection: Collection, evidence: Evidence) -> tuple[ToolRun, .
     if evidence.analysis is not None:
         runs.append(evidence.analysis)
     return tuple(runs)
+
+
+def _tests_python(collection: Collection, target: Target) -> Version | None:
+    """The Python version that ran the measured tests (the target's), when there is coverage data."""
+    measured = any(result.coverage is not None for result in collection.results)
+    return interpreter_version(target.python) if measured else None
 
 
 def project_names(paths: Iterable[str]) -> frozenset[str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskaudit.models import ExcerptLine
+from riskaudit.runtime_guards import RuntimeGuard, guards_of
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class SourceFile:
     module_attributes: frozenset[str] = frozenset()
     """``module.attr`` for each attribute the file sets on an imported module at run time
     (``pytest.x = ...``, ``setattr(pytest, "x", ...)`` after ``import pytest``)."""
+    runtime_guards: tuple[RuntimeGuard, ...] = ()
+    """Blocks that run only on some Python versions or platforms, or never (``if TYPE_CHECKING:``)."""
 
     def qualified(self, dotted: str) -> str:
         """A dotted name used in this file, qualified through its imports (``Q.x`` -> ``fastapi.Query.x``)."""
@@ -216,6 +219,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         imports=tuple(collector.imports),
         default_calls=tuple(collector.default_calls),
         module_attributes=collector.module_attributes(),
+        runtime_guards=tuple(collector.runtime_guards),
     )
 
 
@@ -265,6 +269,7 @@ class _TreeFacts(ast.NodeVisitor):
         self.class_bases: dict[str, tuple[str, ...]] = {}
         self.sql_regions: list[tuple[int, int]] = []
         self.error_paths: list[ErrorPath] = []
+        self.runtime_guards: list[RuntimeGuard] = []
         self.private_names: set[str] = set()
         self.imports: list[tuple[str, str]] = []
         self.default_calls: list[DefaultCall] = []
@@ -349,6 +354,10 @@ class _TreeFacts(ast.NodeVisitor):
     def visit_ExceptHandler(self, node: ast.ExceptHandler) -> None:
         raises = isinstance(node.body[-1], ast.Raise)
         self.error_paths.append(ErrorPath("except", node.lineno, node.body[0].lineno, _end(node.body), raises))
+        self.generic_visit(node)
+
+    def visit_If(self, node: ast.If) -> None:
+        self.runtime_guards.extend(guards_of(node))
         self.generic_visit(node)
 
     def visit_Try(self, node: ast.Try) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from riskaudit import __version__
 from riskaudit.caching.store import NO_CACHE, Cache, digest
+from riskaudit.runtime_guards import RuntimeGuard
 from riskaudit.sources import (
     DefaultCall,
     ErrorPath,
@@ -68,6 +69,7 @@ def source_to_json(source: SourceFile) -> dict[str, object]:
         "imports": [list(pair) for pair in source.imports],
         "default_calls": [[c.line, c.column, c.callee, c.outer] for c in source.default_calls],
         "module_attributes": sorted(source.module_attributes),
+        "runtime_guards": [[g.start, g.end, g.condition, g.holds] for g in source.runtime_guards],
     }
 
 
@@ -103,6 +105,7 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         imports=tuple((local, target) for local, target in _rows(value, "imports", (str, str))),
         default_calls=tuple(DefaultCall(*row) for row in _rows(value, "default_calls", (int, int, str, str))),
         module_attributes=frozenset(_names(value.get("module_attributes"))),
+        runtime_guards=tuple(RuntimeGuard(*row) for row in _rows(value, "runtime_guards", (int, int, str, bool))),
     )
 
 

@@ -141,6 +141,9 @@ class Cache:
         if path is None:
             return
         text = json.dumps({"format": FORMAT, "riskaudit": __version__, "key": key, "value": value})
+        if self.folder is not None and not self.folder.exists():
+            with contextlib.suppress(OSError):
+                self.folder.mkdir(parents=True)
         if not (_plain_folder(path.parent.parent, True) and _plain_folder(path.parent, True)):
             return
         try:

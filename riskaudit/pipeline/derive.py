@@ -19,9 +19,12 @@ from riskaudit.coverage_analysis import (
     error_path_findings,
     function_coverage,
 )
+from riskaudit.environment.python import Version
 from riskaudit.layers import LayerMap
 from riskaudit.models import CoverageData, FunctionComplexity, FunctionCoverage, ToolRun, ToolStatus
 from riskaudit.pipeline.collect import Collection
+from riskaudit.runtime_guards import unreachable_lines
+from riskaudit.sources import SourceIndex
 
 
 DERIVED_FROM = "coverage data and radon's complexities"
@@ -57,14 +60,24 @@ def mocked_files(coverage: CoverageData | None, layers: LayerMap) -> frozenset[s
     )
 
 
-def derive(collection: Collection, tests: Sequence[str]) -> Evidence:
-    """The evidence of one scan's collected results."""
+def unreachable_code(index: SourceIndex, version: Version | None) -> dict[str, frozenset[int]]:
+    """Per file, the lines that cannot run on the interpreter that ran the tests (see ``runtime_guards``)."""
+    found = {path: unreachable_lines(source.runtime_guards, version) for path, source in index.files.items()}
+    return {path: lines for path, lines in found.items() if lines}
+
+
+def derive(collection: Collection, tests: Sequence[str], version: Version | None = None) -> Evidence:
+    """The evidence of one scan's collected results; version: the Python that ran the tests, when known."""
     functions = tuple(fn for result in collection.results for fn in result.functions)
     coverage = next((result.coverage for result in collection.results if result.coverage is not None), None)
     measured = function_coverage(collection.index, coverage, functions, collection.layers)
     analysis = None
     if coverage is not None:
-        found = error_path_findings(collection.index, coverage, measured, tests) + crap_findings(measured, tests)
+        unreachable = unreachable_code(collection.index, version)
+        found = (
+            error_path_findings(collection.index, coverage, measured, tests, unreachable)
+            + crap_findings(measured, tests, unreachable)
+        )
         analysis = ToolRun(
             ANALYSIS, ToolStatus.OK, version=f"riskaudit {__version__}", executable=DERIVED_FROM, findings=found
         )

@@ -23,6 +23,8 @@ FILES = {
         "    UnsetType = None\n"
         "Secret = Union[str, SecretStr]\n"
         "Local = int\n"
+        "from sqlalchemy import orm\n"
+        "BASE = orm.declarative_base()\n"
     ),
     "app/models.py": (
         "from sqlalchemy.orm import DeclarativeBase\n"
@@ -91,6 +93,7 @@ def _mypy(path: str, line: int, message: str, code: str = "misc") -> RawFinding:
         (_mypy("app/models.py", 20, 'Class cannot subclass "DeclarativeBase" (has type "Any")'), "sqlalchemy"),
         (_mypy("app/types.py", 8, 'Variable "app.types.Secret" is not valid as a type', "valid-type"), "pydantic"),
         (_mypy("app/types.py", 8, 'Variable "app.types.UnsetType" is not valid as a type', "valid-type"), "msgspec"),
+        (_mypy("app/types.py", 8, 'Invalid base class "BASE"'), "sqlalchemy"),
         (_mypy("app/web.py", 8, 'Untyped decorator makes function "index" untyped'), "fastapi"),
         (_mypy("app/web.py", 12, 'Untyped decorator makes function "close" untyped'), "flask"),
     ],
@@ -104,6 +107,7 @@ def test_errors_about_a_missing_packages_names(origins: MissingOrigins, finding:
     [
         _mypy("app/models.py", 15, 'Class cannot subclass "Mine" (has type "Any")'),
         _mypy("app/types.py", 9, 'Variable "app.types.Local" is not valid as a type', "valid-type"),
+        _mypy("app/types.py", 9, 'Invalid base class "Local"'),
         _mypy("app/web.py", 15, 'Untyped decorator makes function "mine" untyped'),
         _mypy("app/models.py", 6, 'Incompatible types in assignment (expression has type "int")', "assignment"),
         RawFinding("flake8", "F401", 'Class cannot subclass "DeclarativeBase" (has type "Any")', "app/models.py", 6),

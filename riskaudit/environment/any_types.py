@@ -2,11 +2,12 @@
 
 When a package is not installed, mypy types every name imported from it as ``Any`` and then reports,
 besides the import itself, what ``Any`` cannot do: be subclassed (``Class cannot subclass "Base" (has
-type "Any")``), be a type (``Variable "app.types.Secret" is not valid as a type`` for ``Secret = str |
-SecretStr``), keep a decorated function typed (``Untyped decorator makes function "f" untyped``). Each
-is put down to the package when the name it is about resolves, through the file's imports (and one
-re-export by a project module), to a package that is missing. Names the project defines itself never
-are: then the error is the code's.
+type "Any")``), be a type or a base (``Variable "app.types.Secret" is not valid as a type`` for
+``Secret = str | SecretStr``, ``Invalid base class "BASE"`` for ``BASE = declarative_base()``), keep a
+decorated function typed (``Untyped decorator makes function "f" untyped``). Each is put down to the
+package when the name it is about resolves, through the file's imports (and one re-export by a project
+module), to a package that is missing. Names the project defines itself never are: then the error is
+the code's.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from riskaudit.sources import SourceFile, SourceIndex
 _SUBCLASS_ANY = re.compile(r'^Class cannot subclass "[^"]+" \(has type "Any"\)')
 _SUBCLASS_ANY_VALUE = re.compile(r'^Class cannot subclass value of type "Any"')
 _CLASS_BASES = re.compile(r"^\s*class\s+\w+\s*\((?P<bases>.*)")
-_NOT_A_TYPE = re.compile(r'^Variable "(?P<name>[^"]+)" is not valid as a type')
+_NOT_A_TYPE = re.compile(r'^(?:Variable "(?P<name>[^"]+)" is not valid as a type|Invalid base class "(?P<base>[^"]+)")')
 _UNTYPED_DECORATOR = re.compile(r'^Untyped decorator makes function "[^"]+" untyped')
 _DECORATOR = re.compile(r"^\s*@\s*(?P<root>[A-Za-z_]\w*)")
 _IDENTIFIER = re.compile(r"(?<![\w.])([A-Za-z_]\w*)")
@@ -83,7 +84,7 @@ class MissingOrigins:
             return self.in_text(source, bases["bases"] if bases else text)
         match = _NOT_A_TYPE.match(finding.message)
         if match:
-            return self._variable_origin(source, match["name"])
+            return self._variable_origin(source, match["name"] or match["base"])
         if _UNTYPED_DECORATOR.match(finding.message):
             return self._decorator_origin(source, finding.line)
         return None

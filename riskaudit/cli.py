@@ -43,9 +43,10 @@ app = typer.Typer(
         "Pre-deploy risk audit for Python codebases: runs flake8, mypy, radon and coverage, maps "
         "their findings onto a catalogue of production risks, ranks them and writes a report.\n\n"
         "Exit codes: 0 gate passed, 1 findings at or above --fail-on, 2 usage/config error or "
-        "incomplete analysis (a tool failed), 130 interrupted."
+        "incomplete analysis (a tool failed), 130 interrupted, 143 terminated."
     ),
     no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
     add_completion=False,
     pretty_exceptions_enable=False,
 )
@@ -177,13 +178,17 @@ def _emit(result: ScanResult, options: ScanOptions) -> str:
     return str(target)
 
 
-def _summary(result: ScanResult, where: str, top: int = 8) -> None:
-    """The compact terminal summary: tools, counts by severity, top findings, report location."""
+def _summary(result: ScanResult, where: str, quiet: bool = False, top: int = 8) -> None:
+    """The compact terminal summary: tools, counts by severity, top findings, report location.
+
+    Quiet: only what failed and where the report is.
+    """
     for run in result.runs:
-        if run.status is not ToolStatus.OK:
+        if run.status is ToolStatus.FAILED or (run.status is not ToolStatus.OK and not quiet):
             style = "bold red" if run.status is ToolStatus.FAILED else "yellow"
             err.print(f"[{style}]{run.name} {run.status.value}:[/] {_shown(run.reason)}", highlight=False)
-    _findings_summary(result, top)
+    if not quiet:
+        _findings_summary(result, top)
     if result.incomplete:
         err.print("[bold red]INCOMPLETE:[/] a tool failed; this analysis cannot pass the gate.")
     for issue in result.environment_gaps:
@@ -225,6 +230,10 @@ def _top_findings(findings: tuple[Finding, ...]) -> Table:
 @with_options(SCAN_OPTIONS)
 def scan(
     path: Annotated[Path, typer.Argument(help="Root folder of the project to analyse.")] = Path("."),
+    quiet: Annotated[
+        bool,
+        typer.Option("--quiet", "-q", metavar="", help="No progress, no summary: only errors and the report's path."),
+    ] = False,
     **given: object,
 ) -> None:
     """Analyse a project and write the risk report; the exit code is the CI gate."""
@@ -235,10 +244,13 @@ def scan(
     try:
         options = scan_options(path, command_line_values(SCAN_OPTIONS, given))
         catalogue = _catalogue()
-        with Progress(
-            SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False
-        ) as bar:
-            result = run_scan(path, options, catalogue, _RichProgress(bar, path))
+        if quiet:
+            result = run_scan(path, options, catalogue)
+        else:
+            with Progress(
+                SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=err, transient=False
+            ) as bar:
+                result = run_scan(path, options, catalogue, _RichProgress(bar, path))
     except RiskauditError as exc:
         raise _fail(str(exc)) from None
     except _Terminated:
@@ -246,7 +258,7 @@ def scan(
     except KeyboardInterrupt:
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
     where = _emit(result, options)
-    _summary(result, where)
+    _summary(result, where, quiet)
     if options.write_baseline is not None and result.is_incomplete:
         raise _fail(f"{options.write_baseline}: baseline not written: the analysis is incomplete (a tool failed)")
     raise typer.Exit(exit_code(result))
@@ -370,7 +382,9 @@ def _mapping_line(mapping: RuleMapping) -> str:
 @app.callback(invoke_without_command=True)
 @_guarded
 def main(
-    version: Annotated[bool, typer.Option("--version", help="Show riskaudit's version and exit.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", "-V", metavar="", help="Show riskaudit's version and exit.")
+    ] = False,
 ) -> None:
     """Show the version, or run one of the commands."""
     if version:

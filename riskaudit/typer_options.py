@@ -18,9 +18,9 @@ _TYPES: dict[str, Any] = {"switch": bool, "value": str | None, "values": list[st
 def parameter(option: Option) -> inspect.Parameter:
     """The keyword parameter typer turns into the option's flags."""
     default = _parser_default(option)
-    info = typer.Option(
-        *option.flags, help=option.help_text, metavar=option.value_name or None, show_default=default is not None
-    )
+    # a switch takes no value: an empty metavar keeps typer from printing "<bool>" beside it
+    metavar = option.value_name or ("" if option.kind.shape == "switch" else None)
+    info = typer.Option(*option.flags, help=option.help_text, metavar=metavar, show_default=default is not None)
     return inspect.Parameter(
         option.field,
         inspect.Parameter.KEYWORD_ONLY,

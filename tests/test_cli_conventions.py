@@ -1,0 +1,39 @@
+"""The command line behaves like the tools next to it: -h, -V, -q, flags without a value placeholder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from support import run_cli
+
+from riskaudit import __version__
+
+FLAGS = ("--no-cache", "--run-tests", "--untrusted", "--quiet", "--version")
+
+
+@pytest.mark.parametrize("args", [("-h",), ("--help",), ("scan", "-h"), ("render", "-h"), ("explain", "-h")])
+def test_short_help(args: tuple[str, ...]) -> None:
+    run = run_cli(*args)
+    assert run.returncode == 0, run.stderr
+    assert "Usage: " in run.stdout and " riskaudit" in run.stdout
+    flags = [line for line in run.stdout.splitlines() if any(f in line for f in FLAGS)]
+    assert all("<bool>" not in line for line in flags), flags
+
+
+@pytest.mark.parametrize("flag", ["-V", "--version"])
+def test_version(flag: str) -> None:
+    run = run_cli(flag)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == f"riskaudit {__version__}"
+
+
+def test_quiet_prints_only_where_the_report_is(tmp_path: Path) -> None:
+    project = tmp_path / "proj"
+    project.mkdir()
+    (project / "app.py").write_text('"""App."""\n\nVALUE = 1\n', encoding="utf-8")
+    report = tmp_path / "r.md"
+    run = run_cli("scan", str(project), "-q", "--no-cache", "-o", str(report))
+    assert run.returncode == 0, run.stderr
+    assert report.is_file()
+    assert run.stderr.strip() == f"Report: {report}"

@@ -135,7 +135,7 @@ def assign_layers(
     """The layer of every analysed file: the first layer whose names or globs match, or whose content it has.
 
     ``kinds`` holds the content kinds of every analysed file (see ``content_kinds``); ``tests`` are test
-    files, which only configured names and globs can put in a layer.
+    and support files (examples, docs), which only configured names and globs can put in a layer.
     """
     skip = set(tests)
     files: dict[str, str] = {}

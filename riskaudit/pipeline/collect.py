@@ -17,6 +17,7 @@ from riskaudit.collectors.registry import REGISTRY, Entry
 from riskaudit.discovery import Target
 from riskaudit.layers import Layer, LayerMap, assign_layers, content_kinds
 from riskaudit.options import ScanOptions
+from riskaudit.roles import SOURCE, role_of
 from riskaudit.sources import SourceIndex
 from riskaudit.caching.source_values import index_sources
 from riskaudit.running.workers import worker_count, worker_pool
@@ -39,9 +40,13 @@ class UndeclaredRunError(RuntimeError):
 
 
 def file_layers(index: SourceIndex, layers: Sequence[Layer], target: Target) -> LayerMap:
-    """The critical layer of every analysed file, from what its imports say it does and the configured layers."""
+    """The critical layer of every analysed file, from what its imports say it does and the configured layers.
+
+    What its imports say counts for production code only: a test, an example or a docs snippet that uses
+    SQLAlchemy is not the persistence layer (configured names and globs can still put it in one).
+    """
     kinds = {path: content_kinds(name for _, name in source.imports) for path, source in index.files.items()}
-    return assign_layers(layers, kinds, (f.path for f in target.files if f.is_test))
+    return assign_layers(layers, kinds, (f.path for f in target.files if role_of(f.path) != SOURCE))
 
 
 def checked(entry: Entry, collected: Collected) -> Collected:

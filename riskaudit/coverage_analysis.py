@@ -5,7 +5,9 @@ Pure functions over the source index, radon's complexities and the coverage meas
 
 from __future__ import annotations
 
+import ast
 import re
+import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 
 from riskaudit.layers import LayerMap
@@ -114,6 +116,37 @@ def function_coverage(
     return tuple(sorted(result, key=lambda f: (f.path, f.start)))
 
 
+def is_stub(source: SourceFile | None, start: int, end: int) -> bool:
+    """Whether the function on lines start..end does nothing but mark a hook (an abstract method, a protocol).
+
+    Its body, docstring aside, is ``raise NotImplementedError``, ``pass`` or ``...``: a subclass provides
+    the real one, and that is what the tests must run.
+    """
+    if source is None or not 1 <= start <= end <= len(source.lines):
+        return False
+    try:
+        tree = ast.parse(textwrap.dedent("\n".join(source.lines[start - 1 : end])))
+    except (SyntaxError, ValueError, RecursionError):
+        return False
+    node = tree.body[0] if tree.body else None
+    if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+        return False
+    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+    return all(_does_nothing(statement) for statement in body)
+
+
+def _does_nothing(statement: ast.stmt) -> bool:
+    """``pass``, ``...`` or ``raise NotImplementedError``."""
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return statement.value.value is Ellipsis
+    if isinstance(statement, ast.Raise) and statement.exc is not None:
+        raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    return False
+
+
 def error_path_findings(
     index: SourceIndex,
     coverage: CoverageData | None,
@@ -158,7 +191,7 @@ def error_path_findings(
                 )
     for fn in functions:
         name = fn.qualname.rsplit(".", 1)[-1]
-        if fn.start in cannot_run.get(fn.path, ()):
+        if fn.start in cannot_run.get(fn.path, ()) or is_stub(index.get(fn.path), fn.start, fn.end):
             continue
         if fn.path not in skip and fn.statements and fn.percent == 0.0 and CLEANUP_NAME.search(name):
             findings.append(

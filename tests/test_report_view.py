@@ -365,3 +365,21 @@ def test_wording() -> None:
     assert (places(1), places(2)) == ("", "2 places")
     assert format_ranges([7, 1, 2, 3, 9, 10]) == "1-3, 7, 9-10"
     assert format_ranges([]) == ""
+
+
+def test_a_large_untested_class_lists_its_largest_functions_and_counts_the_rest() -> None:
+    from riskaudit.models import FunctionCoverage
+    from riskaudit.report.coverage_view import FUNCTIONS_PER_GROUP, untested_groups
+
+    functions = [
+        FunctionCoverage("app/h.py", f"Handler.m{n}", "method", 10 * n, 10 * n + 5, 1 + n % 3, (10 * n + 1,), 0.0,
+                         1 + (n % 5), 2.0, "data access")
+        for n in range(1, 15)
+    ]
+    (group,) = untested_groups(functions)
+    assert len(group.functions) == FUNCTIONS_PER_GROUP
+    assert group.more == 14 - FUNCTIONS_PER_GROUP
+    listed = {f.name for f in group.functions}
+    assert {"m4", "m9", "m14"} <= listed
+    assert [f.start for f in group.functions] == sorted(f.start for f in group.functions)
+    assert group.more_statements == sum(f.statements for f in functions if f.qualname.split(".")[1] not in listed)

@@ -16,6 +16,8 @@ UNMATCHED_LIMIT = 10
 """Most files listed that the coverage data holds but the scan does not."""
 UNTESTED_GROUPS_LIMIT = 12
 """Most classes/modules listed with their untested functions."""
+FUNCTIONS_PER_GROUP = 8
+"""Most untested functions listed per class or module (the largest; the rest are counted)."""
 ERROR_PATHS_LIMIT = 20
 """Most untested error paths listed."""
 RISKIEST_LIMIT = 10
@@ -101,7 +103,11 @@ class UntestedGroup:
     missing: int
     """Statements of these functions never executed."""
     functions: tuple[UntestedFunction, ...]
-    """The untested functions, in source order."""
+    """The largest untested functions (at most ``FUNCTIONS_PER_GROUP``), in source order."""
+    more: int = 0
+    """Untested functions of the group not listed."""
+    more_statements: int = 0
+    """Their statements."""
 
 
 @dataclass(frozen=True)
@@ -210,6 +216,21 @@ def untested_function(fn: FunctionCoverage) -> UntestedFunction:
     return UntestedFunction(name, fn.start, counted(fn.statements, "statement"), fn.complexity)
 
 
+def _group(path: str, owner: str, items: Sequence[FunctionCoverage]) -> UntestedGroup:
+    """One class's (or module's) untested functions: the largest listed in source order, the rest counted."""
+    largest = sorted(items, key=lambda f: (-f.complexity, -f.statements, f.start))[:FUNCTIONS_PER_GROUP]
+    rest = [f for f in items if f not in largest]
+    return UntestedGroup(
+        owner,
+        path,
+        items[0].layer,
+        sum(len(f.missing) for f in items),
+        tuple(untested_function(f) for f in sorted(largest, key=lambda f: f.start)),
+        len(rest),
+        sum(f.statements for f in rest),
+    )
+
+
 def untested_groups(functions: Iterable[FunctionCoverage]) -> tuple[UntestedGroup, ...]:
     """Functions no test executes, grouped by class (or module), critical layers and most untested first."""
     groups: dict[tuple[str, str], list[FunctionCoverage]] = {}
@@ -217,16 +238,7 @@ def untested_groups(functions: Iterable[FunctionCoverage]) -> tuple[UntestedGrou
         if fn.statements and fn.percent == 0.0:
             owner = fn.qualname.rsplit(".", 1)[0] if fn.kind == "method" else fn.path
             groups.setdefault((fn.path, owner), []).append(fn)
-    result = [
-        UntestedGroup(
-            owner,
-            path,
-            items[0].layer,
-            sum(len(f.missing) for f in items),
-            tuple(untested_function(f) for f in items),
-        )
-        for (path, owner), items in groups.items()
-    ]
+    result = [_group(path, owner, items) for (path, owner), items in groups.items()]
     result.sort(key=lambda g: (g.layer == "", -g.missing, g.path, g.owner))
     return tuple(result[:UNTESTED_GROUPS_LIMIT])
 

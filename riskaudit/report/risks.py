@@ -17,6 +17,8 @@ GROUP_LOCATIONS_LIMIT = 8
 """Most further locations listed under one distinct risk."""
 LOCATIONS_LIMIT = 6
 """Most locations listed under one recommendation."""
+EXAMPLES_LIMIT = 5
+"""Recommendations shown with their rule's code example; the rest name ``riskaudit explain``."""
 SUMMARY_LIMIT = 15
 """Most findings listed per severity in the critical-findings summary."""
 SUMMARY_TITLES = (
@@ -90,6 +92,9 @@ class Recommendation:
     """The highest-ranked locations, at most ``LOCATIONS_LIMIT``."""
     more: int
     """Findings of the rule beyond the listed locations."""
+    with_example: bool = True
+    """Whether the report shows the rule's example (the first ``EXAMPLES_LIMIT`` recommendations do;
+    ``riskaudit explain`` shows every rule's)."""
 
 
 @dataclass(frozen=True)
@@ -179,11 +184,12 @@ def recommendations(findings: Iterable[Finding], rules: Mapping[str, RuleView]) 
             order.append(finding.rule_id)
         where.setdefault(finding.rule_id, []).append(finding.location)
     result = []
-    for rule_id in order:
+    for number, rule_id in enumerate(order):
         count = len(where[rule_id])
         locations = tuple(where[rule_id][:LOCATIONS_LIMIT])
         more = count - len(locations)
-        result.append(Recommendation(rules[rule_id], count, counted(count, "finding"), locations, more))
+        example = number < EXAMPLES_LIMIT
+        result.append(Recommendation(rules[rule_id], count, counted(count, "finding"), locations, more, example))
     return tuple(result)
 
 

@@ -53,7 +53,9 @@ _RULE_KEYS = {
     "example",
     "mappings",
 }
-_OPTIONAL_RULE_KEYS = {"test-severity"}
+_OPTIONAL_RULE_KEYS = {"test-severity", "measures"}
+MEASURES = ("coverage", "complexity")
+"""What a rule's ``measures`` may name: the exposure factors ranking would otherwise apply twice."""
 """Rule keys that may be left out."""
 _MAPPING_KEYS = {"tool", "code", "message", "requires"}
 _E = TypeVar("_E", Severity, Confidence)
@@ -98,6 +100,9 @@ class Rule:
     """Tool findings that map onto this rule."""
     path: Path | None = None
     """The rule file it was read from; None for a rule built in code."""
+    measures: frozenset[str] = frozenset()
+    """Exposure factors the rule's findings are themselves a measure of (``coverage``, ``complexity``):
+    ranking does not apply those factors to them again."""
 
     @property
     def id(self) -> str:
@@ -223,7 +228,18 @@ def parse_rule(data: MappingType[str, object], expected_stem: str | None = None)
         test_severity=test_severity,
     )
     mappings = tuple(_parse_mapping(item, index) for index, item in enumerate(raw_mappings))
-    return Rule(doc=doc, mappings=mappings)
+    return Rule(doc=doc, mappings=mappings, measures=_measures(data))
+
+
+def _measures(data: MappingType[str, object]) -> frozenset[str]:
+    """The optional ``measures``: a list of exposure factors from ``MEASURES``."""
+    value = data.get("measures", [])
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValueError("'measures' must be a list of strings")
+    unknown = [item for item in value if item not in MEASURES]
+    if unknown:
+        raise ValueError(f"measures {unknown[0]!r} is not one of {', '.join(MEASURES)}")
+    return frozenset(value)
 
 
 def _test_severity(data: MappingType[str, object], severity: Severity) -> Severity | None:

@@ -75,6 +75,8 @@ def _section(rule: Rule, catalogue: Catalogue, detectors: Sequence[type[Detector
         f"| test severity | {test_severity} |",
         f"| confidence | {doc.confidence.value} |",
     ]
+    if rule.measures:
+        lines.append(f"| measures (not weighted by again) | {', '.join(sorted(rule.measures))} |")
     if rule.path is not None:
         lines.append(f"| rule file | `rules/{rule.path.name}` |")
     lines += ["", "**Problem.** " + _prose(doc.problem), "", "**Risk.** " + _prose(doc.risk), ""]

@@ -160,7 +160,7 @@ def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawF
         excerpt=excerpt,
         role=role,
     )
-    return score(finding, rule.doc.confidence)
+    return score(finding, rule.doc.confidence, rule.measures)
 
 
 def map_findings(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 from riskaudit.models import Confidence, Finding, Severity
@@ -24,7 +24,9 @@ FORMULA = (
     " file: 0.5 when fully covered, 1.5 when never executed, 1.0 when not measured; data-layer code"
     " whose only database tests are mocked counts as never executed)"
     " x complexity factor (1 + min(max(cc - 5, 0), 20) / 20 for the enclosing function: 1.0 to 2.0)"
-    " x layer factor (1.25 in a critical layer, else 1.0)"
+    " x layer factor (1.25 in a critical layer, else 1.0);"
+    " a rule that itself measures coverage or complexity (untested code, CRAP, complexity) is not"
+    " weighted by that factor again"
 )
 """The formula in words, shown in the README and in every report."""
 
@@ -42,9 +44,15 @@ def risk_score(severity: Severity, confidence: Confidence, exposure_factor: floa
     return round(SEVERITY_WEIGHT[severity] * CONFIDENCE_WEIGHT[confidence] * exposure_factor, 2)
 
 
-def score(finding: Finding, confidence: Confidence) -> Finding:
-    """The finding with its exposure and risk filled in from its coverage/complexity/layer."""
-    factor = exposure(finding.coverage, finding.complexity, finding.critical_layer)
+def score(finding: Finding, confidence: Confidence, measures: Collection[str] = ()) -> Finding:
+    """The finding with its exposure and risk filled in from its coverage/complexity/layer.
+
+    ``measures``: the factors the finding's rule is itself about (its rule's ``measures``), left at 1.0
+    so that "complex and untested" is not counted once as the finding and again as its exposure.
+    """
+    coverage = None if "coverage" in measures else finding.coverage
+    complexity = None if "complexity" in measures else finding.complexity
+    factor = exposure(coverage, complexity, finding.critical_layer)
     return replace(finding, exposure=round(factor, 4), risk=risk_score(finding.severity, confidence, factor))
 
 

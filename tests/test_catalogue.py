@@ -373,6 +373,9 @@ BROKEN_RULES: list[tuple[str, str, str | bytes, str]] = [
      "mappings[0]: 'code' must be a string"),
     ("unknown-mapping-key", "RA900-probe.toml", _toml(_rule(mappings=_mapping(severity="low"))),
      "mappings[0]: unknown key 'severity'"),
+    ("unknown-measure", "RA900-probe.toml", _toml(_rule(measures=["speed"])),
+     "measures 'speed' is not one of coverage, complexity"),
+    ("measures-not-list", "RA900-probe.toml", _toml(_rule(measures="coverage")), "'measures' must be a list"),
     (
         "second-mapping",
         "RA900-probe.toml",
@@ -448,3 +451,10 @@ def test_select_rules_ignores_order(select: list[str], ignore: list[str]) -> Non
 def test_select_rules_on_the_real_catalogue(catalogue: Catalogue) -> None:
     kept = select_rules(catalogue.rules, ["RA1"], ["RA19"])
     assert kept == {rule_id for rule_id in catalogue.rules if rule_id.startswith("RA1") and rule_id != "RA199"}
+
+
+def test_the_coverage_and_complexity_rules_declare_what_they_measure(catalogue: Catalogue) -> None:
+    assert catalogue.get("RA305").measures == {"coverage", "complexity"}
+    assert catalogue.get("RA303").measures == {"coverage"}
+    assert catalogue.get("RA401").measures == {"complexity"}
+    assert catalogue.get("RA101").measures == frozenset()

@@ -219,3 +219,14 @@ def test_rank_does_not_depend_on_input_order(seed: int) -> None:
 
 def test_rank_of_nothing() -> None:
     assert rank([]) == ()
+
+
+def test_a_finding_about_coverage_and_complexity_is_not_weighted_by_them_again() -> None:
+    untested = _finding("RA305", Severity.MEDIUM, coverage=0.0, complexity=25, critical_layer=True)
+    plain = score(untested, Confidence.MEDIUM)
+    measured = score(untested, Confidence.MEDIUM, {"coverage", "complexity"})
+    assert plain.exposure == pytest.approx(1.5 * 2.0 * 1.25)
+    assert measured.exposure == pytest.approx(1.25)
+    assert measured.coverage == 0.0 and measured.complexity == 25
+    only_coverage = score(untested, Confidence.MEDIUM, {"coverage"})
+    assert only_coverage.exposure == pytest.approx(2.0 * 1.25)

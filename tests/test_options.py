@@ -202,6 +202,24 @@ def _usage_block() -> list[list[str]]:
     return [[token.rstrip(",") for token in line.split()] for line in block.group(1).splitlines()]
 
 
+def _command_line_flags() -> set[str]:
+    """Every flag the command line has, the options table's and the CLI's own (``-q``, ``-V``, ``-h``)."""
+    import typer.main
+
+    from riskaudit.cli import app
+
+    group = typer.main.get_command(app)
+    commands = [group, *getattr(group, "commands", {}).values()]
+    context = group.context_class(group, help_option_names=["-h", "--help"])
+    return {
+        flag
+        for command in commands
+        for param in command.get_params(context)
+        for flag in (*param.opts, *param.secondary_opts)
+        if flag.startswith("-")
+    }
+
+
 def test_the_readme_usage_block_lists_every_flag_with_its_value() -> None:
     lines = _usage_block()
     for entry in (*SCAN_OPTIONS, *REPORT_OPTIONS):
@@ -210,7 +228,7 @@ def test_the_readme_usage_block_lists_every_flag_with_its_value() -> None:
             assert line is not None, f"{flag} is not in the README's usage block"
             if entry.value_name and entry in SCAN_OPTIONS:
                 assert entry.value_name in line, f"{flag}: the README does not show {entry.value_name}"
-    known = {flag for entry in OPTIONS for flag in entry.flags}
+    known = {flag for entry in OPTIONS for flag in entry.flags} | _command_line_flags()
     shown = {token for tokens in lines for token in tokens if re.fullmatch(r"--?[a-z][a-z-]*", token)}
     assert shown <= known, f"the README lists flags riskaudit does not have: {sorted(shown - known)}"
 

@@ -383,3 +383,14 @@ def test_a_large_untested_class_lists_its_largest_functions_and_counts_the_rest(
     assert {"m4", "m9", "m14"} <= listed
     assert [f.start for f in group.functions] == sorted(f.start for f in group.functions)
     assert group.more_statements == sum(f.statements for f in functions if f.qualname.split(".")[1] not in listed)
+
+
+def test_the_markdown_excerpt_keeps_two_lines_around_the_flagged_one() -> None:
+    from riskaudit.models import ExcerptLine
+    from riskaudit.report.finding_view import excerpt_block
+
+    lines = [ExcerptLine(n, f"line {n}", n == 13) for n in range(10, 17)]
+    assert [row.split("|")[0].strip(" >") for row in excerpt_block(lines).splitlines()] == [
+        "11", "12", "13", "14", "15",
+    ]
+    assert excerpt_block(lines, context=3).count("\n") == 7

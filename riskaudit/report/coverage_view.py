@@ -14,7 +14,7 @@ COVERAGE_ROWS_LIMIT = 40
 """Most files in the Markdown report's coverage table (critical layers and the worst covered first)."""
 UNMATCHED_LIMIT = 10
 """Most files listed that the coverage data holds but the scan does not."""
-UNTESTED_GROUPS_LIMIT = 12
+UNTESTED_GROUPS_LIMIT = 6
 """Most classes/modules listed with their untested functions."""
 FUNCTIONS_PER_GROUP = 8
 """Most untested functions listed per class or module (the largest; the rest are counted)."""

@@ -64,8 +64,18 @@ def location_key(finding: Finding) -> str:
     return f"{finding.path}\t{finding.line or 0:09d}"
 
 
-def excerpt_block(lines: Sequence[ExcerptLine]) -> str:
-    """Excerpt lines numbered in a five-character column, ``>`` marking the flagged line, each ending in a newline."""
+EXCERPT_CONTEXT = 2
+"""Lines shown on each side of the flagged one in the Markdown report (the JSON and HTML keep all)."""
+
+
+def excerpt_block(lines: Sequence[ExcerptLine], context: int = EXCERPT_CONTEXT) -> str:
+    """Excerpt lines numbered in a five-character column, ``>`` marking the flagged line, each ending in a newline.
+
+    Only ``context`` lines on each side of the flagged line are kept.
+    """
+    marked = [line.number for line in lines if line.highlight]
+    if marked:
+        lines = [line for line in lines if marked[0] - context <= line.number <= marked[-1] + context]
     return "".join(f"{'>' if line.highlight else ' '}{line.number:5d} | {line.text}\n" for line in lines)
 
 

@@ -17,7 +17,7 @@ GROUP_LOCATIONS_LIMIT = 8
 """Most further locations listed under one distinct risk."""
 LOCATIONS_LIMIT = 6
 """Most locations listed under one recommendation."""
-EXAMPLES_LIMIT = 5
+EXAMPLES_LIMIT = 3
 """Recommendations shown with their rule's code example; the rest name ``riskaudit explain``."""
 SUMMARY_LIMIT = 15
 """Most findings listed per severity in the critical-findings summary."""

@@ -25,10 +25,17 @@ ANALYSIS = "analysis"
 """The tool name of the findings derived here (the scan's own ``analysis`` run)."""
 CLEANUP_NAME = re.compile(
     r"(^|_)(rollback|close|aclose|shutdown|cleanup|clean_up|dispose|teardown|tear_down|disconnect|release|"
-    r"terminate|recover|recovery|reset|retry|fallback|on_error|handle_error)($|_)|^__a?exit__$",
+    r"terminate)($|_)|^__a?exit__$",
     re.IGNORECASE,
 )
-"""Functions that run when things go wrong or end: their absence from the tests is a finding."""
+"""Functions whose name says they clean up or end something: their absence from the tests is a finding."""
+RECOVERY_NAME = re.compile(r"(^|_)(recover|recovery|reset|retry|fallback|on_error|handle_error)($|_)", re.IGNORECASE)
+"""Names that may mean recovery (``recover_session``) or not (``retry_on_deadlock``, ``reset_counter``): such a
+function is a cleanup path only when its body releases something (``CLEANUP_CALL``)."""
+CLEANUP_CALL = re.compile(
+    r"\.(a?close|rollback|dispose|release|shutdown|terminate|cancel|disconnect|kill|expunge_all|invalidate)\s*\("
+)
+"""A call that gives a resource back or undoes work."""
 CRAP_THRESHOLD = 30.0
 """CRAP score above which a function is complex-and-untested (the conventional threshold)."""
 MOCKED_LAYERS = frozenset({"data access", "persistence"})
@@ -116,6 +123,16 @@ def function_coverage(
     return tuple(sorted(result, key=lambda f: (f.path, f.start)))
 
 
+def is_cleanup(name: str, source: SourceFile | None, fn: FunctionCoverage) -> bool:
+    """Whether a function is a cleanup path: named so, or named like recovery and releasing something."""
+    if CLEANUP_NAME.search(name):
+        return True
+    if not RECOVERY_NAME.search(name) or source is None:
+        return False
+    body = "\n".join(source.lines[fn.start : fn.end])
+    return CLEANUP_CALL.search(body) is not None
+
+
 def is_stub(source: SourceFile | None, start: int, end: int) -> bool:
     """Whether the function on lines start..end does nothing but mark a hook (an abstract method, a protocol).
 
@@ -193,7 +210,7 @@ def error_path_findings(
         name = fn.qualname.rsplit(".", 1)[-1]
         if fn.start in cannot_run.get(fn.path, ()) or is_stub(index.get(fn.path), fn.start, fn.end):
             continue
-        if fn.path not in skip and fn.statements and fn.percent == 0.0 and CLEANUP_NAME.search(name):
+        if fn.path not in skip and fn.statements and fn.percent == 0.0 and is_cleanup(name, index.get(fn.path), fn):
             findings.append(
                 RawFinding(
                     tool=ANALYSIS,

@@ -1,4 +1,4 @@
-"""An abstract cleanup hook is not an untested cleanup path: the subclass's method is the one to test."""
+"""Untested cleanup paths: not an abstract hook (the subclass's method is the one to test), not a name alone."""
 
 from __future__ import annotations
 
@@ -31,6 +31,16 @@ class Pool:
         """Close every connection."""
         for conn in self.conns:
             conn.close()
+
+
+def retry_on_deadlock(fn):
+    fn.retry = True
+    return fn
+
+
+def recover_session(session):
+    session.rollback()
+    return session
 '''
 
 
@@ -53,9 +63,10 @@ def test_only_the_real_cleanup_is_untested(tmp_path: Path) -> None:
     index = build_index(tmp_path, ["locks.py"])
     functions = (
         _function("Lock.release", 5, 7), _function("Base.aclose", 12, 13), _function("Base.close", 15, 16),
-        _function("Pool.close", 20, 23),
+        _function("Pool.close", 20, 23), _function("retry_on_deadlock", 26, 28),
+        _function("recover_session", 31, 33),
     )
     missing = tuple(n for fn in functions for n in fn.missing)
     coverage = CoverageData("c", (FileCoverage("locks.py", len(missing), missing, 0.0, "0%"),), 0.0, "0%")
     found = [f for f in error_path_findings(index, coverage, functions, ()) if f.code == "untested-cleanup"]
-    assert [f.line for f in found] == [20]
+    assert [f.line for f in found] == [20, 31]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from riskaudit.errors import UsageError
-from riskaudit.gate import FAIL_ON_CHOICES
+from riskaudit.gate import FAIL_ON_CHOICES, NEVER
 from riskaudit.models import Severity
 from riskaudit.option_kinds import (
     RULE_IDS,
@@ -85,6 +85,11 @@ OPTIONS: tuple[Option, ...] = (
         "Exit 1 when a finding is at or above this severity ('none': never). "
         "Default: fail-on in pyproject.toml's tool.riskaudit table, else {default}.",
         ("--fail-on",), key="fail-on",
+    ),
+    Option(
+        "exit_zero", Switch(),
+        "Exit 0 whatever the findings, as --fail-on none does (an incomplete analysis still exits 2).",
+        ("--exit-zero",),
     ),
     Option(
         "python", Text(), "The target's interpreter (default: active venv, PATH/.venv, then riskaudit's own).",
@@ -215,8 +220,15 @@ def parse_config(table: object) -> dict[str, Any]:
 
 
 def effective_options(config: Mapping[str, Any], command_line: Mapping[str, Any]) -> ScanOptions:
-    """The scan options: command-line values where given, else the config file's, else the defaults."""
-    return replace(ScanOptions(), **{**config, **command_line})
+    """The scan options: command-line values where given, else the config file's, else the defaults.
+
+    ``--exit-zero`` is ``--fail-on none`` (ruff's and bandit's spelling); given with ``--fail-on`` it is
+    refused, since the two say different things.
+    """
+    if command_line.get("exit_zero") and "fail_on" in command_line:
+        raise UsageError("--exit-zero and --fail-on exclude each other: --exit-zero means --fail-on none")
+    options = replace(ScanOptions(), **{**config, **command_line})
+    return replace(options, fail_on=NEVER) if options.exit_zero else options
 
 
 def check_selection(options: ScanOptions, rule_ids: Collection[str]) -> None:

@@ -41,6 +41,8 @@ class ScanOptions:
     """``--run-tests``: run the target's pytest suite under coverage first."""
     fail_on: str = DEFAULT_FAIL_ON
     """Gate threshold: a severity, or ``none`` to never fail on findings."""
+    exit_zero: bool = False
+    """``--exit-zero``: the same as ``--fail-on none``."""
     untrusted: bool = False
     """``--untrusted``: execute nothing from the target (no config plugins, no tests, not its interpreter)."""
     format: str = DEFAULT_FORMAT

@@ -37,3 +37,26 @@ def test_quiet_prints_only_where_the_report_is(tmp_path: Path) -> None:
     assert run.returncode == 0, run.stderr
     assert report.is_file()
     assert run.stderr.strip() == f"Report: {report}"
+
+
+@pytest.fixture(scope="module")
+def typed_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project with one medium finding (an incompatible assignment) and ``fail-on = "low"`` in its config."""
+    project = tmp_path_factory.mktemp("exitzero")
+    (project / "app.py").write_text('"""App."""\n\nx: int = "a"\n', encoding="utf-8")
+    (project / "pyproject.toml").write_text('[tool.riskaudit]\nfail-on = "low"\n', encoding="utf-8")
+    return project
+
+
+@pytest.mark.parametrize(("args", "code"), [((), 1), (("--exit-zero",), 0), (("--fail-on", "none"), 0)])
+def test_exit_zero_is_fail_on_none(typed_project: Path, args: tuple[str, ...], code: int) -> None:
+    run = run_cli("scan", str(typed_project), "-q", "--no-cache", "-o", str(typed_project / "r.md"), *args)
+    assert run.returncode == code, run.stderr
+
+
+def test_exit_zero_and_fail_on_exclude_each_other(typed_project: Path) -> None:
+    run = run_cli("scan", str(typed_project), "--exit-zero", "--fail-on", "low", "-o", str(typed_project / "r.md"))
+    assert run.returncode == 2
+    assert run.stderr.strip() == (
+        "riskaudit: error: --exit-zero and --fail-on exclude each other: --exit-zero means --fail-on none"
+    )

@@ -43,6 +43,7 @@ COMMAND_LINE: dict[str, tuple[list[str], object]] = {
     "format": (["-f", "sarif"], "sarif"),
     "output": (["-o", "out.md"], "out.md"),
     "fail_on": (["--fail-on", "medium"], "medium"),
+    "exit_zero": (["--exit-zero"], True),
     "python": (["--python", "/usr/bin/python3"], "/usr/bin/python3"),
     "coverage_file": (["--coverage-file", "cov.xml"], Path("cov.xml")),
     "run_tests": (["--run-tests"], True),

@@ -74,9 +74,12 @@ def test_corrupt_cache_is_discarded(project: Path) -> None:
     assert _key(_scan(project)) == clean
 
 
-def test_no_cache_writes_nothing(project: Path) -> None:
+def test_no_cache_writes_nothing(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MYPY_CACHE_DIR", raising=False)  # the suite's own setting would hide mypy's default
+    assert not (project / ".mypy_cache").exists()
     _scan(project, cached=False)
     assert not (project / CACHE_DIR).exists()
+    assert not (project / ".mypy_cache").exists()
 
 
 def test_environment_stamp_changes_when_packages_change(tmp_path: Path) -> None:

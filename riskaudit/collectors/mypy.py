@@ -351,9 +351,11 @@ def _command(
     """The full mypy command: the target's options, its Python version and layout, the incremental cache."""
     extra = [*_version_options(config, target, python), *layout.arguments]
     command = build_command(python, target, supports_json(version), files, extra)
-    incremental = cache.subfolder("mypy") if "MYPY_CACHE_DIR" not in os.environ else None
-    if incremental is not None:
-        command[3:3] = ["--cache-dir", str(incremental)]
+    if "MYPY_CACHE_DIR" not in os.environ:
+        # without riskaudit's cache (--no-cache, a read-only target) mypy writes none either: the
+        # null device is mypy's documented way to switch its cache off, so no .mypy_cache is left behind
+        incremental = cache.subfolder("mypy")
+        command[3:3] = ["--cache-dir", str(incremental) if incremental is not None else os.devnull]
     return command
 
 

@@ -174,10 +174,15 @@ def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tu
         candidate = Path(active) / "bin" / "python"
         if candidate.exists():
             return str(candidate), "$VIRTUAL_ENV"
+    broken = []
     for folder in (".venv", "venv"):
         candidate = root / folder / "bin" / "python"
         if candidate.exists():
             return str(candidate), folder
+        if candidate.is_symlink():
+            broken.append(f"{folder}/bin/python")
+    if broken:
+        return sys.executable, f"riskaudit's interpreter: {', '.join(broken)} is a broken symlink"
     return sys.executable, "riskaudit's interpreter"
 
 

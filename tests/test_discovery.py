@@ -39,3 +39,14 @@ def test_missing_interpreter_is_a_clear_error(tmp_path: Path, monkeypatch: pytes
     monkeypatch.chdir(tmp_path)
     with pytest.raises(TargetError, match=f"--python {given}: no such interpreter"):
         find_python(tmp_path, given)
+
+
+def test_a_broken_venv_interpreter_is_named_not_skipped_silently(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    (tmp_path / ".venv" / "bin").mkdir(parents=True)
+    (tmp_path / ".venv" / "bin" / "python").symlink_to(tmp_path / "gone" / "python3.11")
+    python, origin = find_python(tmp_path, None)
+    assert python == sys.executable
+    assert origin == "riskaudit's interpreter: .venv/bin/python is a broken symlink"

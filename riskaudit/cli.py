@@ -34,6 +34,7 @@ from riskaudit.ranking import FORMULA
 from riskaudit.report.formats import EXTENSIONS
 from riskaudit.report.render import render
 from riskaudit.results import ScanResult
+from riskaudit.results_check import inconsistency
 from riskaudit.serialise import loads
 from riskaudit.typer_options import with_options
 
@@ -319,6 +320,9 @@ def render_command(
         result = loads(text)
     except RiskauditError as exc:
         raise _fail(f"{results}: {exc}") from None
+    problem = inconsistency(result)
+    if problem:
+        raise _fail(f"{results}: inconsistent results: {problem}")
     where = _emit(result, options)
     err.print(f"Report: {where}", highlight=False)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -72,3 +73,42 @@ def test_input_larger_than_the_limit_is_refused(tmp_path: Path) -> None:
     with pytest.raises(OSError, match="larger than"):
         read_input_text(big, limit=1024)
     assert read_input_text(big, limit=4096) == "x" * 2048
+
+
+GOLD_RESULTS = Path(__file__).parent / "gold" / "asyncapp" / "report.json"
+
+
+def _broken(change: str) -> dict[str, object]:
+    data = json.loads(GOLD_RESULTS.read_text(encoding="utf-8"))
+    if change == "fail_on":
+        data["meta"]["fail_on"] = "bogus"
+    elif change == "rule":
+        data["findings"][0]["rule_id"] = "RA999"
+    elif change == "runs":
+        data["runs"] = []
+    elif change == "tool":
+        data["runs"][0]["name"] = "pylint"
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ("fail_on", "meta.fail_on 'bogus' is not one of"),
+        ("rule", "a finding of rule RA999 whose rule is not in 'rules'"),
+        ("runs", "no run of flake8"),
+        ("tool", "a run of 'pylint', which is not a tool riskaudit runs"),
+    ],
+)
+def test_render_refuses_results_no_scan_could_write(tmp_path: Path, change: str, message: str) -> None:
+    results = tmp_path / "results.json"
+    results.write_text(json.dumps(_broken(change)), encoding="utf-8")
+    run = run_cli("render", str(results), "-o", str(tmp_path / "r.md"))
+    assert run.returncode == 2
+    _one_line_error(run.stderr, "inconsistent results", message)
+    assert not (tmp_path / "r.md").exists()
+
+
+def test_render_accepts_what_a_scan_wrote(tmp_path: Path) -> None:
+    run = run_cli("render", str(GOLD_RESULTS), "-o", str(tmp_path / "r.md"))
+    assert run.returncode == 0, run.stderr

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import functools
 import os
-import re
 import signal
 import sys
 import traceback
@@ -22,6 +21,7 @@ from riskaudit import __version__
 from riskaudit.catalogue import Catalogue, RuleMapping, default_catalogue
 from riskaudit.running.process import stop_all
 from riskaudit.config import scan_options
+from riskaudit.control_chars import without_controls
 from riskaudit.discovery import Target
 from riskaudit.errors import RiskauditError
 from riskaudit.gate import EXIT_INCOMPLETE, EXIT_INTERRUPTED, EXIT_TERMINATED, exit_code, gated
@@ -58,16 +58,13 @@ SEVERITY_STYLE = {
 }
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-
-
 def _shown(text: str) -> str:
     """Text from the target or a tool, safe on the terminal and in CI logs.
 
     Control characters are dropped, rich markup is escaped, and ``::`` gets a zero-width space so that
     no tool text can begin a GitHub Actions workflow command when the terminal folds a line.
     """
-    return escape(_CONTROL.sub("", text).replace("::", ":\u200b:"))
+    return escape(without_controls(text).replace("::", ":\u200b:"))
 
 
 class _RichProgress:

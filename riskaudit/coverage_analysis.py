@@ -207,10 +207,11 @@ def error_path_findings(
                     )
                 )
     for fn in functions:
-        name = fn.qualname.rsplit(".", 1)[-1]
-        if fn.start in cannot_run.get(fn.path, ()) or is_stub(index.get(fn.path), fn.start, fn.end):
+        if fn.path in skip or not fn.statements or fn.percent != 0.0 or fn.start in cannot_run.get(fn.path, ()):
             continue
-        if fn.path not in skip and fn.statements and fn.percent == 0.0 and is_cleanup(name, index.get(fn.path), fn):
+        source = index.get(fn.path)
+        # the name first: parsing the body again (is_stub) only for the few functions named like cleanup
+        if is_cleanup(fn.qualname.rsplit(".", 1)[-1], source, fn) and not is_stub(source, fn.start, fn.end):
             findings.append(
                 RawFinding(
                     tool=ANALYSIS,

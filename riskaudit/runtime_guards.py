@@ -16,6 +16,8 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from riskaudit.ast_names import dotted
+
 _VersionCompare = Callable[[tuple[int, ...], tuple[int, ...]], bool]
 _COMPARE: dict[type[ast.cmpop], tuple[str, _VersionCompare]] = {
     ast.GtE: (">=", operator.ge),
@@ -43,16 +45,6 @@ class RuntimeGuard:
     """Whether the block runs when the condition is true (its ``if`` body) or false (its ``else``)."""
 
 
-def _dotted(node: ast.expr) -> str:
-    """``sys.version_info`` for an attribute chain of names; empty for anything else."""
-    if isinstance(node, ast.Name):
-        return node.id
-    if isinstance(node, ast.Attribute):
-        base = _dotted(node.value)
-        return f"{base}.{node.attr}" if base else ""
-    return ""
-
-
 def _version(node: ast.expr) -> str:
     """``3.11`` for the tuple ``(3, 11)`` or ``(3, 11, 0)``; empty for anything else."""
     if not isinstance(node, ast.Tuple) or not 1 <= len(node.elts) <= 3:
@@ -67,7 +59,7 @@ def _subject(node: ast.expr) -> str:
     """``version`` for ``sys.version_info`` (sliced too), ``platform`` or ``os.name``; empty otherwise."""
     if isinstance(node, ast.Subscript):
         node = node.value
-    name = _dotted(node)
+    name = dotted(node)
     return {"sys.version_info": "version", "sys.platform": "platform", "os.name": "os.name"}.get(name, "")
 
 
@@ -100,7 +92,7 @@ def guard_condition(test: ast.expr) -> tuple[str, bool] | None:
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = guard_condition(test.operand)
         return (inner[0], not inner[1]) if inner else None
-    if _dotted(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
+    if dotted(test) in ("TYPE_CHECKING", "typing.TYPE_CHECKING"):
         return "typing", True
     if isinstance(test, ast.Compare):
         return _comparison(test)

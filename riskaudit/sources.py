@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from riskaudit.ast_names import dotted as dotted_name
 from riskaudit.models import ExcerptLine
 from riskaudit.runtime_guards import RuntimeGuard, guards_of
 
@@ -344,9 +345,9 @@ class _TreeFacts(ast.NodeVisitor):
 
     def _function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         for default in [*node.args.defaults, *node.args.kw_defaults]:
-            if isinstance(default, ast.Call) and (outer := _dotted(default.func)):
+            if isinstance(default, ast.Call) and (outer := dotted_name(default.func)):
                 for call in ast.walk(default):
-                    if isinstance(call, ast.Call) and (name := _dotted(call.func)):
+                    if isinstance(call, ast.Call) and (name := dotted_name(call.func)):
                         self._defaults.append((call.lineno, call.col_offset + 1, name, outer))
         in_class = bool(self._stack) and self._stack[-1][1] == "class"
         self._symbol(node, "method" if in_class else "function")
@@ -423,17 +424,9 @@ def is_private_name(name: str) -> bool:
 def _dict_key(target: ast.Subscript) -> str:
     """``"_x"`` for ``obj.__dict__["_x"]``; empty for any other subscript."""
     key = target.slice
-    if _dotted(target.value).endswith(".__dict__") and isinstance(key, ast.Constant) and isinstance(key.value, str):
+    if dotted_name(target.value).endswith(".__dict__") and isinstance(key, ast.Constant) and isinstance(key.value, str):
         return key.value
     return ""
-
-
-def _dotted(node: ast.expr) -> str:
-    """``a.b.c`` for a chain of names; empty for anything else."""
-    if isinstance(node, ast.Attribute):
-        inner = _dotted(node.value)
-        return f"{inner}.{node.attr}" if inner else ""
-    return node.id if isinstance(node, ast.Name) else ""
 
 
 def _string_or_path_join(func: ast.expr) -> bool:
@@ -441,7 +434,7 @@ def _string_or_path_join(func: ast.expr) -> bool:
     if not (isinstance(func, ast.Attribute) and func.attr == "join"):
         return False
     owner = func.value
-    return (isinstance(owner, ast.Constant) and isinstance(owner.value, str)) or _dotted(owner).endswith("path")
+    return (isinstance(owner, ast.Constant) and isinstance(owner.value, str)) or dotted_name(owner).endswith("path")
 
 
 def _end(body: Sequence[ast.stmt]) -> int:

@@ -6,6 +6,7 @@ import re
 
 import jinja2
 
+from riskaudit.control_chars import without_controls
 from riskaudit.report.templating import templates_dir
 from riskaudit.report.view import ReportView
 
@@ -37,13 +38,9 @@ def md_fence(value: object) -> str:
     return "`" * (longest + 1)
 
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters (ESC, BEL, ...) other than tab and newline: they would drive the reader's terminal."""
-
-
-def without_controls(value: object) -> object:
+def printable(value: object) -> object:
     """Every value the template prints, with control characters removed (``finalize``)."""
-    return _CONTROL.sub("", value) if isinstance(value, str) else value
+    return without_controls(value) if isinstance(value, str) else value
 
 
 def environment() -> jinja2.Environment:
@@ -55,7 +52,7 @@ def environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
-        finalize=without_controls,
+        finalize=printable,
     )
     env.filters["cell"] = md_cell
     env.filters["text"] = md_text

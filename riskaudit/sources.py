@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskaudit.ast_names import dotted as dotted_name
+from riskaudit.declared_types import DeclaredType, declared_types
 from riskaudit.models import ExcerptLine
 from riskaudit.runtime_guards import RuntimeGuard, guards_of
 
@@ -98,6 +99,8 @@ class SourceFile:
     (``pytest.x = ...``, ``setattr(pytest, "x", ...)`` after ``import pytest``)."""
     runtime_guards: tuple[RuntimeGuard, ...] = ()
     """Blocks that run only on some Python versions or platforms, or never (``if TYPE_CHECKING:``)."""
+    declared_types: tuple[DeclaredType, ...] = ()
+    """Attribute, return and module variable types the file declares (see ``riskaudit.declared_types``)."""
 
     def qualified(self, dotted: str) -> str:
         """A dotted name used in this file, qualified through its imports (``Q.x`` -> ``fastapi.Query.x``)."""
@@ -221,6 +224,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         default_calls=tuple(collector.default_calls),
         module_attributes=collector.module_attributes(),
         runtime_guards=tuple(collector.runtime_guards),
+        declared_types=declared_types(tree, dict(collector.imports)),
     )
 
 
@@ -337,7 +341,9 @@ class _TreeFacts(ast.NodeVisitor):
         self._function(node)
 
     def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
-        if not self._stack:
+        if is_async_generator(node):
+            pass  # calling it gives an async iterator to ``async for``, not a coroutine to await
+        elif not self._stack:
             self.async_functions.add(node.name)
         elif len(self._stack) == 1 and self._stack[0][1] == "class":
             self.async_methods.setdefault(self._stack[0][0], set()).add(node.name)
@@ -414,6 +420,27 @@ class _TreeFacts(ast.NodeVisitor):
             for arg in [*node.args, *(k.value for k in node.keywords)]:
                 self.sql_regions.append((arg.lineno, arg.end_lineno or arg.lineno))
         self.generic_visit(node)
+
+
+ASYNC_ITERATOR_TYPES = frozenset({"AsyncIterator", "AsyncGenerator", "AsyncIterable"})
+"""Return annotations of an ``async def`` that is (or is overridden by) an async generator."""
+
+
+def is_async_generator(node: ast.AsyncFunctionDef) -> bool:
+    """Whether an ``async def`` is an async generator: it yields, or its return type says it iterates.
+
+    An abstract ``async def stream(self) -> AsyncIterator[str]`` whose subclasses yield counts too.
+    """
+    if node.returns is not None and _last_name(node.returns) in ASYNC_ITERATOR_TYPES:
+        return True
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            pending.extend(ast.iter_child_nodes(current))
+    return False
 
 
 def is_private_name(name: str) -> bool:

@@ -204,6 +204,9 @@ MESSAGE_SAMPLES = {
         "`stmt` holds delete() on one path and is rebound here to update() on another: "
         "which one the code below uses depends on the path taken"
     ),
+    # captured from mypy 1.x on `load().id` and `rows()["k"]` with async def load/rows
+    ("RA119", "attr-defined"): '"Coroutine[Any, Any, User]" has no attribute "id"',
+    ("RA119", "index"): 'Value of type "Coroutine[Any, Any, dict[str, int]]" is not indexable',
     ("RA401", "C901"): "'f' is too complex (15)",
     ("RA402", "C901"): "'f' is too complex (45)",
 }

@@ -23,6 +23,12 @@ from riskaudit.detectors.migration_enum_check import MigrationEnumCheck
 from riskaudit.detectors.migration_foreign_key import MigrationForeignKey
 from riskaudit.detectors.migration_indexes import MigrationIndexes
 from riskaudit.detectors.migration_timestamp_default import MigrationTimestampDefault
+from riskaudit.detectors.blocking_call import BlockingCall
+from riskaudit.detectors.cancellation_swallowed import CancellationSwallowed
+from riskaudit.detectors.coroutine_misuse import CoroutineMisused
+from riskaudit.detectors.dangling_task import DanglingTask
+from riskaudit.detectors.default_once import DefaultOnce
+from riskaudit.detectors.statement_not_executed import StatementNotExecuted
 from riskaudit.detectors.missing_await import MissingAwait
 from riskaudit.detectors.mocked_database import MockedDatabase
 from riskaudit.detectors.naive_datetime import NaiveDatetime
@@ -93,6 +99,36 @@ SNIPPETS: dict[type[Detector], list[Snippet]] = {
         Snippet("class Repo(Base):\n    def stop(self):\n        self.flush()\n", 3, "app/repo.py", _DB),
         Snippet("class Repo(Base):\n    @classmethod\n    def stop(cls):\n        cls.flush()\n", 4, "app/r.py", _DB),
         Snippet("from app.db import close\n\ndef test_close():\n    close()\n", 4, "tests/test_db.py", _DB),
+    ],
+    CoroutineMisused: [
+        # the coroutine functions live in app/db.py; these files do not say async or await
+        Snippet("from app.db import close as shutdown\n\ndef stop():\n    if shutdown():\n        pass\n", 4,
+                "app/service.py", _DB),
+        Snippet("import app.db as database\n\ndef stop():\n    return database.close().x\n", 4, "app/service.py", _DB),
+        Snippet("class Repo(Base):\n    def stop(self):\n        return not self.flush()\n", 3, "app/repo.py", _DB),
+    ],
+    BlockingCall: [
+        Snippet("import time as t\n\nasync def handler():\n    t.sleep(0.5)\n", 4),
+        Snippet("from requests import post as send\n\nclass C:\n    async def go(self):\n        send('u')\n", 5),
+    ],
+    CancellationSwallowed: [
+        Snippet("import asyncio as aio\nasync def f(x):\n    try:\n        await x\n"
+                "    except aio.CancelledError:\n        return\n", 5),
+        Snippet("async def f(x):\n    try:\n        await x\n    except (ValueError, BaseException):\n"
+                "        return\n", 4),
+    ],
+    DanglingTask: [
+        Snippet("import asyncio as aio\nasync def f(c):\n    aio.ensure_future(c)\n", 3),
+        Snippet("class W:\n    def go(self, c):\n        self.event_loop.create_task(c)\n", 3),
+    ],
+    DefaultOnce: [
+        Snippet("from datetime import datetime as dt\nimport sqlalchemy as sa\n"
+                "c = sa.Column(sa.DateTime, default=dt.utcnow())\n", 3),
+        Snippet("from uuid import uuid4 as new_id\nclass M(Model):\n    id = UUIDField(default=new_id())\n", 3),
+    ],
+    StatementNotExecuted: [
+        Snippet("import sqlalchemy as sa\ndef f(t):\n    sa.delete(t).where(t.c.id == 1)\n", 3),
+        Snippet("from sqlmodel import update as upd\ndef f(T):\n    upd(T).values(x=1)\n", 3),
     ],
     MockedDatabase: [
         Snippet(

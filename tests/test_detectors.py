@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import libcst as cst
 import pytest
 
 from riskaudit.catalogue import default_catalogue
 from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.base import Detector, Example
-from riskaudit.detectors.project import project_symbols
+from riskaudit.detectors.project import file_context, project_symbols
 from riskaudit.detectors.runner import analyse_file
 from riskaudit.models import RawFinding
 from riskaudit.sources import SourceFile, SourceIndex, read_source
@@ -64,6 +65,17 @@ def test_detector_has_examples_and_a_documented_rule(detector: type[Detector]) -
     assert detector.__doc__ and detector.MESSAGE and detector.CODE
     rule = default_catalogue().get(detector.RULE)
     assert any(m.tool == "riskaudit" and m.code == detector.CODE for m in rule.mappings)
+
+
+@pytest.mark.parametrize("detector", ALL_DETECTORS, ids=lambda d: d.__name__)
+def test_visitor_methods_looked_up_per_class_are_libcsts(detector: type[Detector]) -> None:
+    context = file_context("app/module.py", project_symbols(SourceIndex({})))
+    instance = detector(context)
+    for visitor in (*instance.analyses(), instance):
+        ours = visitor.get_visitors()
+        theirs = cst.BatchableCSTVisitor.get_visitors(visitor)
+        assert set(ours) == set(theirs) and ours, type(visitor).__name__
+        assert all(ours[name] == theirs[name] for name in ours)
 
 
 def test_detector_codes_are_unique() -> None:

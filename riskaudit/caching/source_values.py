@@ -15,6 +15,8 @@ from typing import Any
 
 from riskaudit import __version__
 from riskaudit.caching.store import NO_CACHE, Cache, digest
+from riskaudit import declared_types
+from riskaudit.declared_types import DeclaredType
 from riskaudit.runtime_guards import RuntimeGuard
 from riskaudit.sources import (
     DefaultCall,
@@ -51,7 +53,8 @@ def cached_source(root: Path, path: str, cache: Cache = NO_CACHE) -> SourceFile:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """What the facts depend on besides the file: the code deriving them and Python's parser."""
-    return digest(__version__, sys.version, Path(inspect.getfile(analyse_source)).read_bytes())
+    code = b"".join(Path(inspect.getfile(item)).read_bytes() for item in (analyse_source, declared_types))
+    return digest(__version__, sys.version, code)
 
 
 def source_to_json(source: SourceFile) -> dict[str, object]:
@@ -70,6 +73,7 @@ def source_to_json(source: SourceFile) -> dict[str, object]:
         "default_calls": [[c.line, c.column, c.callee, c.outer] for c in source.default_calls],
         "module_attributes": sorted(source.module_attributes),
         "runtime_guards": [[g.start, g.end, g.condition, g.holds] for g in source.runtime_guards],
+        "declared_types": [[d.kind, d.name, d.type] for d in source.declared_types],
     }
 
 
@@ -106,6 +110,7 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         default_calls=tuple(DefaultCall(*row) for row in _rows(value, "default_calls", (int, int, str, str))),
         module_attributes=frozenset(_names(value.get("module_attributes"))),
         runtime_guards=tuple(RuntimeGuard(*row) for row in _rows(value, "runtime_guards", (int, int, str, bool))),
+        declared_types=tuple(DeclaredType(*row) for row in _rows(value, "declared_types", (str, str, str))),
     )
 
 

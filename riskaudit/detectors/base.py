@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import ClassVar
+from functools import lru_cache
+from typing import ClassVar, TypeVar, cast
 
 import libcst as cst
 from libcst.metadata import CodeRange, ProviderT
@@ -23,6 +24,7 @@ _PRIVATE_WORD = re.compile(r"\b_\w+")
 
 TOOL = "riskaudit"
 """The tool name of detector findings."""
+_A = TypeVar("_A", bound=cst.BatchableCSTVisitor)
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,14 @@ class ProjectSymbols:
     """Top-level importable names of the project."""
     private_names: frozenset[str] = frozenset()
     """One-underscore names the project defines somewhere (see ``SourceFile.private_names``)."""
+    bases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    """Project base classes of each project class, by qualified name."""
+    unique_classes: Mapping[str, str] = field(default_factory=dict)
+    """Qualified name of each class name that only one module-level project class has."""
+    types: Mapping[str, str] = field(default_factory=dict)
+    """Declared types by qualified name (``app.db.Repo.session``, ``app.deps.get_repo``, ``app.db.factory``):
+    a project class's qualified name, a library's qualified type, or ``()`` and the callee whose result it
+    is (see ``riskaudit.declared_types``)."""
 
     def private_names_in(self, text: str) -> tuple[str, ...]:
         """The project's private names that a file's text mentions, sorted.
@@ -77,9 +87,47 @@ class FileContext:
     """Whether it is an Alembic migration (a file in a ``versions/`` folder of a migrations tree)."""
     project: ProjectSymbols
     """Project-wide symbols."""
+    shared: dict[str, cst.BatchableCSTVisitor] = field(default_factory=dict, compare=False, repr=False)
+    """The analyses of this file that several detectors read, one instance each (see ``shared_analysis``)."""
+
+    def shared_analysis(self, key: str, build: Callable[[], _A]) -> _A:
+        """The file's one instance of an analysis: built on the first request, the same one afterwards.
+
+        Detectors that read the same analysis (the file's coroutine calls, its async scopes) then share
+        one traversal of it; the runner visits each instance once.
+        """
+        found = self.shared.get(key)
+        if found is None:
+            found = self.shared[key] = build()
+        return cast(_A, found)  # one key is only ever built by one factory
 
 
-class Detector(cst.BatchableCSTVisitor):
+@lru_cache(maxsize=None)
+def visitor_method_names(cls: type[cst.BatchableCSTVisitor]) -> tuple[str, ...]:
+    """The ``visit_*``/``leave_*`` methods a visitor class defines, libcst's no-op stubs left out.
+
+    libcst asks every visitor instance for them (``get_visitors``, through ``inspect.getmembers`` over its
+    hundreds of stubs) at the start of each file's traversal: a quarter of the detectors' time on a
+    project of small files. The names depend on the class only, so they are gathered once per class.
+    """
+    return tuple(
+        name
+        for name in dir(cls)
+        if name.startswith(("visit_", "leave_"))
+        and callable(member := getattr(cls, name))
+        and not getattr(member, "_is_no_op", False)
+    )
+
+
+class Visitor(cst.BatchableCSTVisitor):
+    """A batchable visitor whose visitor methods are looked up once per class, not per file."""
+
+    def get_visitors(self) -> Mapping[str, Callable[[cst.CSTNode], None]]:
+        """The mapping libcst asks for: this visitor's ``visit_*``/``leave_*`` methods, by per-class names."""
+        return {name: getattr(self, name) for name in visitor_method_names(type(self))}
+
+
+class Detector(Visitor):
     """Base class of riskaudit's own detectors."""
 
     RULE: ClassVar[str]

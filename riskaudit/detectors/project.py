@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
+from riskaudit.declared_types import CALL
 from riskaudit.detectors.base import FileContext, ProjectSymbols
 from riskaudit.roles import is_test_path
 from riskaudit.mapping import project_modules
@@ -53,7 +54,16 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
             qualified = f"{module}.{name}"
             found = (_base_class(parent, qualified, module, imported, own, by_name) for parent in parents)
             bases.setdefault(qualified, set()).update(base for base in found if base)
-    inherited = {name: frozenset(_with_bases(name, own, bases)) for name in own}
+    defined: dict[str, set[str]] = {}
+    for path, source in index.files.items():
+        for symbol in source.symbols:
+            owner, _, method = symbol.qualname.partition(".")
+            if symbol.kind == "method" and "." not in method:
+                defined.setdefault(f"{module_of[path]}.{owner}", set()).add(method)
+    inherited = {name: frozenset(_with_bases(name, own, bases, defined)) for name in own}
+    declared = [(module_of[path], item) for path, source in index.files.items() for item in source.declared_types]
+    names = {f"{module}.{item.name}" for module, item in declared} | set(own)
+    types = {f"{module}.{item.name}": _resolved_type(item.type, module, names, by_name) for module, item in declared}
     return ProjectSymbols(
         module_of=module_of,
         async_functions=async_functions,
@@ -61,7 +71,31 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
         classes=index.project_classes,
         modules=project_modules(index.files),
         private_names=frozenset().union(*(source.private_names for source in index.files.values())),
+        bases={name: tuple(sorted(found)) for name, found in bases.items() if found},
+        unique_classes={name: found[0] for name, found in by_name.items() if len(found) == 1},
+        types=types,
     )
+
+
+def _resolved_type(declared: str, module: str, known: set[str], by_name: dict[str, list[str]]) -> str:
+    """A declared type with project names qualified.
+
+    A class or declared function of the same module, then one the import names, then the only project
+    class of that name (a relative import); a call keeps its prefix.
+
+    A name that is none of these stays as it is: a library type, or a function whose result the
+    detectors look up when they need it.
+    """
+    called = declared.startswith(CALL)
+    name = declared.removeprefix(CALL)
+    local = f"{module}.{name}"
+    if local in known:
+        name = local
+    elif name not in known:
+        candidates = by_name.get(name.rpartition(".")[2], [])
+        if len(candidates) == 1 and (name.partition(".")[0] == module.partition(".")[0] or "." not in name):
+            name = candidates[0]
+    return CALL + name if called else name
 
 
 def _base_class(
@@ -86,19 +120,26 @@ def _base_class(
     return candidates[0] if len(candidates) == 1 else ""
 
 
-def _with_bases(name: str, own: dict[str, set[str]], bases: dict[str, set[str]]) -> set[str]:
-    """Async methods of a class and of its project base classes, transitively (cycles tolerated)."""
-    seen: set[str] = set()
-    pending = [name]
-    methods: set[str] = set()
-    while pending:
-        current = pending.pop()
-        if current in seen:
-            continue
-        seen.add(current)
-        methods |= own.get(current, set())
-        pending.extend(bases.get(current, ()))
-    return methods
+def _with_bases(
+    name: str, own: dict[str, set[str]], bases: dict[str, set[str]], defined: dict[str, set[str]]
+) -> set[str]:
+    """Async methods of a class: its own, and those of its project bases (transitively) it does not define.
+
+    A plain ``def start`` overriding a base's ``async def start`` is not a coroutine.
+    """
+    resolved: dict[str, set[str]] = {}
+
+    def methods(current: str, path: frozenset[str]) -> set[str]:
+        if current in resolved:
+            return resolved[current]
+        inherited: set[str] = set()
+        for base in sorted(bases.get(current, ())):
+            if base not in path:  # an inheritance cycle: the project does not run, nothing to add
+                inherited |= methods(base, path | {base})
+        resolved[current] = own.get(current, set()) | (inherited - defined.get(current, set()))
+        return resolved[current]
+
+    return methods(name, frozenset({name}))
 
 
 def file_context(path: str, project: ProjectSymbols) -> FileContext:

@@ -74,8 +74,18 @@ def positions(wrapper: MetadataWrapper) -> Mapping[cst.CSTNode, CodeRange]:
 
 
 def visitors(detectors: Iterable[Detector]) -> list[cst.BatchableCSTVisitor]:
-    """What one batched traversal visits: each detector, just after the shared analyses it reads."""
-    return [visitor for detector in detectors for visitor in (*detector.analyses(), detector)]
+    """What one batched traversal visits: each detector, just after the shared analyses it reads.
+
+    An analysis several detectors share (``FileContext.shared_analysis``) is visited once, before the
+    first of them.
+    """
+    ordered: list[cst.BatchableCSTVisitor] = []
+    seen: set[int] = set()
+    for visitor in (visitor for detector in detectors for visitor in (*detector.analyses(), detector)):
+        if id(visitor) not in seen:
+            seen.add(id(visitor))
+            ordered.append(visitor)
+    return ordered
 
 
 def analyse_file(
@@ -201,6 +211,9 @@ def project_digest(project: ProjectSymbols, detectors: Sequence[type[Detector]])
         "async_methods": sorted((k, sorted(v)) for k, v in project.async_methods.items()),
         "classes": sorted(project.classes),
         "modules": sorted(project.modules),
+        "bases": sorted((k, list(v)) for k, v in project.bases.items()),
+        "types": sorted(project.types.items()),
+        "unique_classes": sorted(project.unique_classes.items()),
         "detectors": [f"{d.__module__}.{d.__qualname__}" for d in detectors],
     }
     return digest("detectors", __version__, json.dumps(state), _code_digest(tuple(detectors)))

@@ -25,7 +25,7 @@ from functools import lru_cache
 import libcst as cst
 from libcst.metadata import CodePosition, CodeRange, MetadataWrapper, PositionProvider
 
-from riskaudit.detectors.base import assignment_targets, dotted_name
+from riskaudit.detectors.base import Visitor, assignment_targets, dotted_name
 
 Guard = tuple[str, str]
 """``(object expression text, attribute name)`` of one ``hasattr()`` call."""
@@ -115,7 +115,7 @@ def always_exits(body: cst.BaseSuite) -> bool:
     return isinstance(last, cst.SimpleStatementLine) and bool(last.body) and isinstance(last.body[-1], _EXITS)
 
 
-class HasattrGuards(cst.BatchableCSTVisitor):
+class HasattrGuards(Visitor):
     """The hasattr guards of one module, followed during its traversal.
 
     Visit the module with it (in a batch, before the visitor that asks), and call ``vouched_for`` on an
@@ -286,7 +286,7 @@ class HasattrGuards(cst.BatchableCSTVisitor):
         self._note_rebinding(node.target, node)
 
 
-class _Uses(cst.BatchableCSTVisitor):
+class _Uses(Visitor):
     """Collects every attribute use a ``HasattrGuards`` visited before it vouches for."""
 
     def __init__(self, guards: HasattrGuards, position: Callable[[cst.CSTNode], CodeRange]) -> None:

@@ -8,7 +8,10 @@ a type checker: this module reads, from one file's syntax tree, the few declarat
   where the method's parameter is annotated;
 - ``returns``: the return annotation of a function or method (``get_repo``, ``Service.repo``);
 - ``var``: a module-level variable from its annotation or the call that built it
-  (``session_factory = async_sessionmaker(engine)``).
+  (``session_factory = async_sessionmaker(engine)``);
+- ``wraps``: a plain ``def`` whose every ``return`` returns a call of one callee (``return fetch(id)``):
+  if the callee is a coroutine function, so is the wrapper, for its callers. The type is the callee as
+  written there, qualified through the imports (``self.fetch`` stays as it is).
 
 Each is a ``DeclaredType`` whose ``type`` is a dotted name qualified through the file's absolute imports
 (``sqlalchemy.ext.asyncio.AsyncSession``), or a local class name the project resolves later; a type
@@ -36,7 +39,7 @@ class DeclaredType:
     """One name whose type the file declares."""
 
     kind: str
-    """``attr``, ``returns`` or ``var``."""
+    """``attr``, ``returns``, ``var`` or ``wraps``."""
     name: str
     """``Class.attr`` for an attribute, the function's qualified name for ``returns``, the variable's name."""
     type: str
@@ -90,8 +93,7 @@ def _module(body: list[ast.stmt], imports: Mapping[str, str]) -> Iterator[Declar
         if isinstance(statement, ast.ClassDef):
             yield from _class(statement, imports)
         elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            if found := annotation_type(statement.returns, imports):
-                yield DeclaredType("returns", statement.name, found)
+            yield from _function(statement.name, statement, imports)
         elif isinstance(statement, ast.AnnAssign) and isinstance(statement.target, ast.Name):
             if found := annotation_type(statement.annotation, imports):
                 yield DeclaredType("var", statement.target.id, found)
@@ -107,9 +109,38 @@ def _class(node: ast.ClassDef, imports: Mapping[str, str]) -> Iterator[DeclaredT
             if found := annotation_type(statement.annotation, imports):
                 yield DeclaredType("attr", f"{node.name}.{statement.target.id}", found)
         elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
-            if found := annotation_type(statement.returns, imports):
-                yield DeclaredType("returns", f"{node.name}.{statement.name}", found)
+            yield from _function(f"{node.name}.{statement.name}", statement, imports)
             yield from _instance_attributes(node.name, statement, imports)
+
+
+def _function(
+    name: str, node: ast.FunctionDef | ast.AsyncFunctionDef, imports: Mapping[str, str]
+) -> Iterator[DeclaredType]:
+    """A function's declared result, and the one callee a plain ``def`` returns the call of."""
+    if found := annotation_type(node.returns, imports):
+        yield DeclaredType("returns", name, found)
+    if isinstance(node, ast.FunctionDef) and (callee := _returned_callee(node)):
+        head = callee.partition(".")[0]
+        yield DeclaredType("wraps", name, callee if head in ("self", "cls") else qualify(callee, imports))
+
+
+def _returned_callee(node: ast.FunctionDef) -> str:
+    """The dotted callee every ``return`` of the function (not of nested ones) returns the call of; empty if none."""
+    callees: set[str] = set()
+    pending: list[ast.AST] = list(node.body)
+    while pending:
+        current = pending.pop()
+        if isinstance(current, ast.Return):
+            value = current.value
+            callee = dotted(value.func) if isinstance(value, ast.Call) else ""
+            if not callee:
+                return ""
+            callees.add(callee)
+        elif isinstance(current, ast.Yield | ast.YieldFrom):
+            return ""
+        elif not isinstance(current, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef | ast.Lambda):
+            pending.extend(ast.iter_child_nodes(current))
+    return callees.pop() if len(callees) == 1 else ""
 
 
 def _instance_attributes(

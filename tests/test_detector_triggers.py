@@ -20,7 +20,7 @@ from riskaudit.detectors.base import Detector, Example, ProjectSymbols
 from riskaudit.detectors.hasattr_narrowing import HasattrNarrowing
 from riskaudit.detectors.library_internals import LibraryInternals
 from riskaudit.detectors.migration_enum_check import MigrationEnumCheck
-from riskaudit.detectors.migration_foreign_key import MigrationForeignKey
+from riskaudit.detectors.migration_foreign_key import MigrationForeignKey, MigrationKeyTypeMismatch
 from riskaudit.detectors.migration_indexes import MigrationIndexes
 from riskaudit.detectors.migration_timestamp_default import MigrationTimestampDefault
 from riskaudit.detectors.blocking_call import BlockingCall
@@ -279,6 +279,16 @@ SNIPPETS: dict[type[Detector], list[Snippet]] = {
             "import sqlalchemy as sa\nfrom alembic import op\n\ndef upgrade():\n"
             "    with op.batch_alter_table('orders') as b:\n"
             "        b.add_column(sa.Column('user_id', sa.BigInteger()))\n",
+            6,
+            "migrations/versions/0002_orders.py",
+            {"migrations/versions/0001_users.py": _USERS},
+        ),
+    ],
+    MigrationKeyTypeMismatch: [
+        Snippet(
+            "import sqlalchemy as sa\nfrom alembic import op\n\ndef upgrade():\n"
+            "    with op.batch_alter_table('orders') as b:\n"
+            "        b.add_column(sa.Column('user_id', sa.String(36)))\n",
             6,
             "migrations/versions/0002_orders.py",
             {"migrations/versions/0001_users.py": _USERS},

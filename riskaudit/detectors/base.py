@@ -57,6 +57,9 @@ class ProjectSymbols:
     """One-underscore names the project defines somewhere (see ``SourceFile.private_names``)."""
     bases: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     """Project base classes of each project class, by qualified name."""
+    coroutine_wrappers: frozenset[str] = frozenset()
+    """Qualified plain functions and methods that return a project coroutine (they are in ``async_functions``
+    and ``async_methods`` too): ``app.users.get`` for ``def get(id): return fetch(id)``."""
     unique_classes: Mapping[str, str] = field(default_factory=dict)
     """Qualified name of each class name that only one module-level project class has."""
     types: Mapping[str, str] = field(default_factory=dict)

@@ -70,6 +70,11 @@ class CoroutineMisused(Detector):
         ),
         Example("async def load(): ...\nasync def main():\n    job = load()\n    return 1\n", line=3),
         Example("async def count(): ...\nasync def main():\n    return count() > 0\n", line=3),
+        Example(
+            "class Repo:\n    async def _load(self, id): ...\n    def load(self, id):\n        return self._load(id)\n"
+            "    async def name(self, id):\n        return self.load(id).name\n",
+            line=6,
+        ),
         Example("async def load(): ...\nasync def main():\n    rows = load()\n    return len(rows)\n", line=4),
         Example(
             "from sqlalchemy.ext.asyncio import AsyncSession\n"

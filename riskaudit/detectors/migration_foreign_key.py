@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from typing import ClassVar
 from pathlib import PurePosixPath
 
 import libcst as cst
@@ -63,7 +64,7 @@ class MigrationForeignKey(MigrationVisitor, Detector):
     SCOPE = "migrations"
     # sound: table/fk/drop/column records come only from these operation calls (an attribute naming the op)
     TRIGGERS = ("create_table", "add_column", "create_foreign_key", "drop_table", "drop_column")
-    VALID = (
+    VALID: ClassVar[Sequence[Example | str]] = (
         Example(
             _USERS + "    op.create_table('orders', sa.Column('id', sa.Integer(), primary_key=True),\n"
             "        sa.Column('user_id', sa.Integer(), sa.ForeignKey('users.id'), nullable=False))\n",
@@ -126,7 +127,7 @@ class MigrationForeignKey(MigrationVisitor, Detector):
             path="migrations/versions/0005_orgs.py",
         ),
     )
-    INVALID = (
+    INVALID: ClassVar[Sequence[Example | str]] = (
         Example(
             _USERS + "    op.create_table(\n        'orders',\n"
             "        sa.Column('id', sa.Integer(), primary_key=True),\n"
@@ -169,28 +170,82 @@ class MigrationForeignKey(MigrationVisitor, Detector):
                 where = f"{self.context.path}\t{start.line}\t{start.column + 1}"
                 self.records.append(f"column\t{tree}\t{where}\t{column.table}\t{column.name}\t{column.type_name}")
 
+    MISMATCHED: ClassVar[bool] = False
+    """Which columns this detector reports: those whose type can hold the named table's key (this one),
+    or those whose type cannot (``MigrationKeyTypeMismatch``)."""
+
     @classmethod
     def summarize(cls, records: Mapping[str, Sequence[str]], project: ProjectSymbols) -> list[RawFinding]:
         """Report the recorded columns that name a table of their tree, get no foreign key and are never dropped."""
-        recorded = [fact.split("\t") for fact in records.get(cls.CODE, ())]
-        tables: dict[str, dict[str, str]] = {}
-        settled: set[tuple[str, str, str]] = set()
-        for fields in recorded:
-            if fields[0] == "table":
-                tables.setdefault(fields[1], {})[fields[2]] = fields[3]
-            elif fields[0] in ("fk", "drop"):
-                settled.add((fields[1], fields[2], fields[3]))
-        findings = []
-        for fields in recorded:
-            if fields[0] != "column":
-                continue
-            tree, path, line, column, table, name, kind = fields[1:]
-            if {(tree, table, name), (tree, table, "*")} & settled:
-                continue
-            known = tables.get(tree, {})
-            target = referenced_table(name, table, known)
-            families = {type_family(kind), type_family(known.get(target, ""))}
-            if target and (len(families) == 1 or "" in families):
-                message = cls.MESSAGE.format(column=name, table=table, target=target)
-                findings.append(RawFinding(TOOL, cls.CODE, message, path, int(line), int(column)))
-        return findings
+        return [
+            RawFinding(TOOL, cls.CODE, cls.MESSAGE.format(**fields), path, line, column)
+            for path, line, column, fields, mismatched in unreferenced_columns(records.get(cls.CODE, ()))
+            if mismatched is cls.MISMATCHED
+        ]
+
+
+def unreferenced_columns(
+    records: Sequence[str],
+) -> list[tuple[str, int, int, dict[str, str], bool]]:
+    """``*_id`` columns naming a table of their tree, never given a foreign key nor dropped.
+
+    Each as (path, line, column, message fields, whether its type cannot hold the named table's key).
+    """
+    recorded = [fact.split("\t") for fact in records]
+    tables: dict[str, dict[str, str]] = {}
+    settled: set[tuple[str, str, str]] = set()
+    for fields in recorded:
+        if fields[0] == "table":
+            tables.setdefault(fields[1], {})[fields[2]] = fields[3]
+        elif fields[0] in ("fk", "drop"):
+            settled.add((fields[1], fields[2], fields[3]))
+    found = []
+    for fields in recorded:
+        if fields[0] != "column":
+            continue
+        tree, path, line, column, table, name, kind = fields[1:]
+        if {(tree, table, name), (tree, table, "*")} & settled:
+            continue
+        known = tables.get(tree, {})
+        target = referenced_table(name, table, known)
+        families = {type_family(kind), type_family(known.get(target, ""))}
+        if target:
+            values = {"column": name, "table": table, "target": target, "kind": kind, "key": known[target]}
+            found.append((path, int(line), int(column), values, len(families) == 2 and "" not in families))
+    return found
+
+
+class MigrationKeyTypeMismatch(MigrationForeignKey):
+    """Finds ``*_id`` columns naming a table of the tree whose type cannot hold that table's key, with no foreign key.
+
+    ``account_id String(36)`` next to an integer-keyed ``accounts``: if it is a reference, no foreign key
+    can ever be added and every join compares a string with an integer; if it is an external identifier,
+    its name says otherwise. Either way a reviewer should look, at lower confidence than RA504.
+    """
+
+    RULE = "RA516"
+    CODE = "migration-key-type-mismatch"
+    MESSAGE = (
+        "column `{column}` of table `{table}` names table `{target}` but its type ({kind}) cannot hold "
+        "`{target}`'s key ({key}), and it has no foreign key"
+    )
+    MISMATCHED = True
+    # the same records as RA504's
+    TRIGGERS = MigrationForeignKey.TRIGGERS
+    VALID: ClassVar[Sequence[Example | str]] = (
+        Example(
+            _USERS + "    op.add_column('orders', sa.Column('user_id', sa.Integer()))\n",
+            path="migrations/versions/0002_user.py",
+        ),
+        Example(
+            _USERS + "    op.add_column('accounts', sa.Column('user_id', sa.String(64), sa.ForeignKey('users.id')))\n",
+            path="migrations/versions/0006_accounts.py",
+        ),
+    )
+    INVALID: ClassVar[Sequence[Example | str]] = (
+        Example(
+            _USERS + "    op.add_column('accounts', sa.Column('user_id', sa.String(64), nullable=True))\n",
+            path="migrations/versions/0006_accounts.py",
+            line=6,
+        ),
+    )

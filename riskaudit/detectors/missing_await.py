@@ -74,6 +74,11 @@ class MissingAwait(Detector):
             line=6,
         ),
         Example("import asyncio\nasync def main():\n    asyncio.sleep(1)\n", line=3),
+        Example(
+            "async def fetch(id): ...\ndef get(id):\n    return fetch(id)\nasync def main():\n"
+            "    await get(1)\n    get(2)\n",
+            line=6,
+        ),
     )
 
     def __init__(self, context: FileContext) -> None:

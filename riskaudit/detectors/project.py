@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import PurePosixPath
 
-from riskaudit.declared_types import CALL
+from riskaudit.declared_types import CALL, DeclaredType
 from riskaudit.detectors.base import FileContext, ProjectSymbols
 from riskaudit.roles import is_test_path
 from riskaudit.mapping import project_modules
@@ -38,7 +38,7 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
     ``TestRunner``, one with an ``async def run`` and one with a plain ``def run``.
     """
     module_of = {path: module_name(path) for path in index.files}
-    async_functions = {module_of[path]: source.async_functions for path, source in index.files.items()}
+    async_functions = {module_of[path]: set(source.async_functions) for path, source in index.files.items()}
     own: dict[str, set[str]] = {}
     by_name: dict[str, list[str]] = {}
     for path, source in index.files.items():
@@ -60,14 +60,18 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
             owner, _, method = symbol.qualname.partition(".")
             if symbol.kind == "method" and "." not in method:
                 defined.setdefault(f"{module_of[path]}.{owner}", set()).add(method)
-    inherited = {name: frozenset(_with_bases(name, own, bases, defined)) for name in own}
     declared = [(module_of[path], item) for path, source in index.files.items() for item in source.declared_types]
+    wraps = [(module, item) for module, item in declared if item.kind == "wraps"]
+    wrappers = _coroutine_wrappers(wraps, async_functions, own, bases, defined)
+    inherited = {name: frozenset(_with_bases(name, own, bases, defined)) for name in own}
+    declared = [(module, item) for module, item in declared if item.kind != "wraps"]
     names = {f"{module}.{item.name}" for module, item in declared} | set(own)
     types = {f"{module}.{item.name}": _resolved_type(item.type, module, names, by_name) for module, item in declared}
     return ProjectSymbols(
         module_of=module_of,
-        async_functions=async_functions,
+        async_functions={module: frozenset(found) for module, found in async_functions.items()},
         async_methods=inherited,
+        coroutine_wrappers=frozenset(wrappers),
         classes=index.project_classes,
         modules=project_modules(index.files),
         private_names=frozenset().union(*(source.private_names for source in index.files.values())),
@@ -75,6 +79,56 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
         unique_classes={name: found[0] for name, found in by_name.items() if len(found) == 1},
         types=types,
     )
+
+
+def _coroutine_wrappers(
+    wraps: list[tuple[str, DeclaredType]],
+    functions: dict[str, set[str]],
+    own: dict[str, set[str]],
+    bases: dict[str, set[str]],
+    defined: dict[str, set[str]],
+) -> set[str]:
+    """Plain functions and methods that return a coroutine (``def get(id): return fetch(id)``), by name.
+
+    They are added to the project's coroutine functions (``functions``) and methods (``own``). A wrapper
+    of a wrapper counts too (a few rounds, until nothing changes).
+    """
+    found: set[str] = set()
+    for _ in range(4):
+        added = False
+        for module, item in wraps:
+            owner, _, name = item.name.rpartition(".")
+            qualified = f"{module}.{item.name}"
+            if qualified in found or not _calls_coroutine(item.type, module, owner, functions, own, bases, defined):
+                continue
+            found.add(qualified)
+            added = True
+            if owner:
+                own.setdefault(f"{module}.{owner}", set()).add(name)
+            else:
+                functions.setdefault(module, set()).add(name)
+        if not added:
+            break
+    return found
+
+
+def _calls_coroutine(
+    callee: str,
+    module: str,
+    owner: str,
+    functions: dict[str, set[str]],
+    own: dict[str, set[str]],
+    bases: dict[str, set[str]],
+    defined: dict[str, set[str]],
+) -> bool:
+    """Whether a wrapper's callee (``fetch``, ``app.db.fetch``, ``self.fetch``) is a project coroutine function."""
+    head, _, rest = callee.partition(".")
+    if head in ("self", "cls"):
+        return bool(owner) and "." not in rest and rest in _with_bases(f"{module}.{owner}", own, bases, defined)
+    if "." not in callee:
+        return callee in functions.get(module, set())
+    target, _, name = callee.rpartition(".")
+    return name in functions.get(target, set())
 
 
 def _resolved_type(declared: str, module: str, known: set[str], by_name: dict[str, list[str]]) -> str:

@@ -292,7 +292,7 @@ class CoroutineCalls(Visitor):
         ):
             target = self._imports[func.value.value]
             if attr in self.context.project.async_functions.get(target, frozenset()):
-                return Coroutine(name, f"`{attr}` is an async def of {target}")
+                return Coroutine(name, f"`{attr}` {self._is(f'{target}.{attr}')} of {target}")
             function = library_function(f"{target}.{attr}")
             if function is not None and function[0]:
                 return Coroutine(name, f"{target}.{attr} is a coroutine function")
@@ -306,13 +306,13 @@ class CoroutineCalls(Visitor):
         if local in self._imports:
             module, _, original = self._imports[local].rpartition(".")
             if original in project.async_functions.get(module, frozenset()):
-                return Coroutine(name, f"`{original}` is an async def of {module}")
+                return Coroutine(name, f"`{original}` {self._is(self._imports[local])} of {module}")
             function = library_function(self._imports[local])
             if function is not None and function[0]:
                 return Coroutine(name, f"{self._imports[local]} is a coroutine function")
             return None
         if local in project.async_functions.get(self.context.module, frozenset()):
-            return Coroutine(name, f"`{local}` is an async def of this module")
+            return Coroutine(name, f"`{local}` {self._is(f'{self.context.module}.{local}')} of this module")
         return None
 
     def _method(self, owner: str, attr: str, name: str, receiver: cst.BaseExpression) -> Coroutine | None:
@@ -323,8 +323,14 @@ class CoroutineCalls(Visitor):
                 return None
             return Coroutine(name, f"{library.library}.{attr} is a coroutine method{via}")
         if attr in self.context.project.async_methods.get(owner, frozenset()):
-            return Coroutine(name, f"`{_short(owner)}.{attr}` is an async def{via}")
+            return Coroutine(name, f"`{_short(owner)}.{attr}` {self._is(f'{owner}.{attr}')}{via}")
         return None
+
+    def _is(self, qualified: str) -> str:
+        """What makes the callee a coroutine function: it is one, or it returns the call of one."""
+        if qualified in self.context.project.coroutine_wrappers:
+            return "returns the coroutine of an async def (a plain def wrapping it)"
+        return "is an async def"
 
     def _via(self, receiver: cst.BaseExpression, owner: str) -> str:
         """How the receiver's class was known, for the message (nothing for ``self``/``cls``)."""

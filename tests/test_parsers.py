@@ -193,6 +193,21 @@ def test_mypy_json_blank_lines_are_ignored() -> None:
     assert parse_json_output(spaced, ROOT) == parse_json_output(text, ROOT)
 
 
+@pytest.mark.parametrize(
+    "garbage",
+    ["Segmentation fault (core dumped)", "<html>proxy error</html>", "Traceback (most recent call last):"],
+)
+def test_mypy_text_output_that_is_not_mypys_is_refused(garbage: str) -> None:
+    # an interpreter whose `python -m mypy` prints something else and exits 0 must not read as "no errors"
+    with pytest.raises(MypyOutputError, match="line 3 of mypy's output is not a mypy message"):
+        parse_text_output("\n".join([*_data("mypy.txt").splitlines()[:2], garbage]), ROOT)
+
+
+def test_mypy_text_file_level_errors_and_plain_notes_are_mypys() -> None:
+    text = "app/a.py: error: Duplicate module named \"a\"\nsetup.cfg: note: unused section(s): [mypy-x]\n"
+    assert parse_text_output(text, ROOT) == ()
+
+
 def test_mypy_text_summary_line_is_not_a_finding() -> None:
     text = _data("mypy.txt") + "Found 15 errors in 1 file (checked 3 source files)\n"
     assert _positions(parse_text_output(text, ROOT)) == MYPY_POSITIONS

@@ -6,7 +6,7 @@ import json
 import tempfile
 import time
 import xml.etree.ElementTree as ElementTree
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
@@ -112,10 +112,7 @@ def parse_xml_report(text: str, root: Path) -> tuple[list[FileCoverage], float, 
                 executed=tuple(sorted(n for n, hit in lines.items() if hit)),
             )
         )
-    covered_total = sum(f.statements - len(f.missing) for f in files)
-    statements_total = sum(f.statements for f in files)
-    percent = 100.0 * covered_total / statements_total if statements_total else 100.0
-    return files, percent, display_percent(covered_total, statements_total)
+    return (files, *matched_total(files))
 
 
 def scanned_path(data_path: str, known: Collection[str]) -> str | None:
@@ -157,6 +154,41 @@ def match_paths(
         else:
             unmatched.extend(e.path for e in entries)
     return tuple(sorted(matched, key=lambda f: f.path)), tuple(sorted(unmatched))
+
+
+def line_count(path: Path) -> int:
+    """How many lines a scanned file has (0 when it cannot be read)."""
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return 0
+    return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
+
+
+def fitting_files(
+    files: Sequence[FileCoverage], lines: Mapping[str, int]
+) -> tuple[tuple[FileCoverage, ...], tuple[str, ...]]:
+    """The files whose data fits the scanned file, and the paths of those with data past its last line.
+
+    Hits on line 900 of a 13-line file are data of another version of it: trusting them would give it
+    a coverage it does not have.
+    """
+    fitting: list[FileCoverage] = []
+    unfit: list[str] = []
+    for entry in files:
+        last = max((*entry.missing, *entry.executed), default=0)
+        if last > lines.get(entry.path, 0):
+            unfit.append(entry.path)
+        else:
+            fitting.append(entry)
+    return tuple(fitting), tuple(unfit)
+
+
+def matched_total(files: Sequence[FileCoverage]) -> tuple[float, str]:
+    """Total line coverage of some files: (percent, as coverage.py would print it)."""
+    statements = sum(f.statements for f in files)
+    covered = sum(f.statements - len(f.missing) for f in files)
+    return (100.0 * covered / statements if statements else 100.0), display_percent(covered, statements)
 
 
 def coverage_findings(
@@ -245,12 +277,26 @@ def collect(
         run = ToolRun("coverage", ToolStatus.FAILED, reason=f"{shown}: {exc}", duration=time.monotonic() - start)
         return run, None
     matched, unmatched = match_paths(files, set(target.source_paths))
-    data = CoverageData(shown, matched, percent, display, unmatched)
+    matched, unfit = fitting_files(matched, {f.path: line_count(target.root / f.path) for f in matched})
+    if files and not matched:
+        reason = (
+            f"not measured: none of the {len(files)} file(s) in {shown} is in the scanned tree "
+            f"(data of another project or checkout?): {', '.join((*unfit, *unmatched)[:3])}"
+        )
+        return ToolRun("coverage", ToolStatus.SKIPPED, reason=reason, duration=time.monotonic() - start), None
+    problems = []
+    if unmatched:
+        problems.append(f"{len(unmatched)} file(s) in the data are not in the scanned tree: {', '.join(unmatched[:5])}")
+    if unfit:
+        stale = ", ".join(unfit[:5])
+        problems.append(f"{len(unfit)} file(s) have data for lines they do not have (stale data?): {stale}")
+    if problems:  # the data's own total counts files the scan does not have: count the matched ones
+        percent, display = matched_total(matched)
+        problems.append(f"the total {display}% is of the {len(matched)} matched file(s)")
+    data = CoverageData(shown, matched, percent, display, (*unmatched, *unfit))
     tests = {f.path for f in target.files if f.is_test}
     findings = coverage_findings(data, layers, total_threshold, tests)
-    reason = ""
-    if unmatched:
-        reason = f"{len(unmatched)} file(s) in the data are not in the scanned tree: {', '.join(unmatched[:5])}"
+    reason = "; ".join(problems)
     run = ToolRun(
         "coverage",
         ToolStatus.OK,

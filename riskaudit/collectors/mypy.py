@@ -49,7 +49,7 @@ def parse_json_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
         try:
             item = json.loads(line)
         except json.JSONDecodeError:
-            text = parse_text_output(line, root)
+            text = parse_text_output(line, root, strict=False)
             if text:
                 findings.extend(text)
                 continue
@@ -79,12 +79,28 @@ def parse_json_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
     return tuple(findings)
 
 
-def parse_text_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
-    """Parse mypy's classic ``path:line:col: error: message  [code]`` output (mypy < 1.11)."""
+_TEXT_SUMMARY = re.compile(
+    r"^(Success: no issues found in \d+ source files?|Found \d+ errors? in \d+ files? \(checked \d+ source files?\))$"
+)
+"""mypy's closing summary line, when the target's config turns it back on."""
+
+
+def parse_text_output(stdout: str, root: Path, strict: bool = True) -> tuple[RawFinding, ...]:
+    """Parse mypy's classic ``path:line:col: error: message  [code]`` output (mypy < 1.11).
+
+    Besides messages, only mypy's summary, its plain notes and its file-level errors (``x.py: error:
+    ...``, which stop the run and are read by ``blocking_errors``) may appear: any other line means the
+    output is not mypy's (MypyOutputError), so that garbage never reads as "no errors". ``strict=False``
+    skips such lines (for one line of text in JSON output).
+    """
     findings: list[RawFinding] = []
-    for line in stdout.splitlines():
+    for number, line in enumerate(stdout.splitlines(), start=1):
         match = _TEXT_LINE.match(line)
-        if match is None or match["severity"] == "note":
+        if match is None:
+            if strict and line.strip() and not _is_other_mypy_line(line):
+                raise MypyOutputError(f"line {number} of mypy's output is not a mypy message: {line[:120]!r}")
+            continue
+        if match["severity"] == "note":
             continue
         findings.append(
             RawFinding(
@@ -97,6 +113,11 @@ def parse_text_output(stdout: str, root: Path) -> tuple[RawFinding, ...]:
             )
         )
     return tuple(findings)
+
+
+def _is_other_mypy_line(line: str) -> bool:
+    """Whether a line that is not a message is still one of mypy's: a summary, a plain note, a file error."""
+    return bool(_TEXT_SUMMARY.match(line) or _PLAIN_NOTE.match(line) or _ERROR_LINE.match(line))
 
 
 _ERROR_LINE = re.compile(

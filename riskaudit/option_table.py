@@ -133,6 +133,12 @@ OPTIONS: tuple[Option, ...] = (
         ("--write-baseline",), metavar="FILE",
     ),
     Option(
+        "config", FilePath(),
+        "Read [tool.riskaudit] from this TOML file (its paths are relative to its folder). Default: the nearest "
+        "pyproject.toml from the target up to its repository root.",
+        ("--config",), metavar="FILE",
+    ),
+    Option(
         "diff", Text(),
         "Only findings on lines changed since this git ref (git diff REF; untracked files count).",
         ("--diff",), metavar="REF",

@@ -55,6 +55,10 @@ class ScanOptions:
     """``--write-baseline``: record the findings of a complete run in this baseline file."""
     diff: str | None = None
     """``--diff``: only findings on lines changed since this git ref."""
+    config: Path | None = None
+    """``--config``: the TOML file whose ``[tool.riskaudit]`` table configures the scan; after
+    ``riskaudit.config.scan_options``, the file that was read (found from the target upwards when not given),
+    or None when there is none."""
 
 
 def check_conflicts(options: ScanOptions) -> None:

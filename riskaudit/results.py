@@ -55,6 +55,8 @@ class ScanMeta:
     """Scanned with ``--untrusted``: the target's tool configs, plugins, tests and interpreter were not used."""
     not_analysed: tuple[str, ...] = ()
     """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names."""
+    config: str = ""
+    """The config file whose ``[tool.riskaudit]`` table was read, relative to the target; empty: none."""
 
 
 @dataclass(frozen=True)

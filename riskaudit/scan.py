@@ -242,4 +242,5 @@ def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanM
         nested_projects=target.nested_projects,
         untrusted=target.untrusted,
         not_analysed=target.not_analysed,
+        config=os.path.relpath(options.config, target.root) if options.config is not None else "",
     )

@@ -55,6 +55,7 @@ COMMAND_LINE: dict[str, tuple[list[str], object]] = {
     "write_baseline": (["--write-baseline", "new.json"], Path("new.json")),
     "diff": (["--diff", "origin/main"], "origin/main"),
     "untrusted": (["--untrusted"], True),
+    "config": (["--config", "cfg.toml"], Path("cfg.toml")),
 }
 """Each command-line option given, and the ScanOptions value it must produce."""
 
@@ -119,7 +120,7 @@ def test_every_key_is_reachable_from_the_config_file(key: str, tmp_path: Path) -
     text, expected = CONFIG_FILE[key]
     _write_config(tmp_path, text)
     field = CONFIG_KEYS[key].field
-    value = getattr(effective_options(load_config(tmp_path), {}), field)
+    value = getattr(effective_options(load_config(tmp_path / "pyproject.toml"), {}), field)
     assert value == (tmp_path / expected if field == "baseline" else expected)
     assert value != getattr(ScanOptions(), field)
 

@@ -26,14 +26,19 @@ class CoverageDataError(ValueError):
     """A coverage data file that cannot be read as what its name says it is."""
 
 
-def find_data_file(root: Path, explicit: Path | None) -> Path | None:
-    """The given data file, or the newest of ``DATA_FILES`` in the target root."""
+def find_data_file(root: Path, explicit: Path | None, project_root: Path | None = None) -> Path | None:
+    """The given data file, or the newest of ``DATA_FILES`` in the target root, else in the project root.
+
+    The project root is the folder of the config file found above the target (``riskaudit scan app``
+    from a project whose tests write ``.coverage`` at its root).
+    """
     if explicit is not None:
         return explicit
-    present = [root / name for name in DATA_FILES if (root / name).is_file()]
-    if not present:
-        return None
-    return max(present, key=lambda p: (p.stat().st_mtime, p.name))
+    for folder in dict.fromkeys(f for f in (root, project_root) if f is not None):
+        present = [folder / name for name in DATA_FILES if (folder / name).is_file()]
+        if present:
+            return max(present, key=lambda p: (p.stat().st_mtime, p.name))
+    return None
 
 
 def display_percent(covered: int, total: int) -> str:
@@ -260,12 +265,14 @@ def collect(
     layers: LayerMap,
     total_threshold: float,
     timeout: float,
+    project_root: Path | None = None,
 ) -> tuple[ToolRun, CoverageData | None]:
     """Read the target's coverage data; no data is "not measured" (skipped), bad data is a failure."""
     start = time.monotonic()
-    path = find_data_file(target.root, explicit)
+    path = find_data_file(target.root, explicit, project_root)
     if path is None:
-        reason = f"not measured: no {', '.join(DATA_FILES)} in the target; pass --coverage-file"
+        where = "the target" + (f" or {project_root}" if project_root not in (None, target.root) else "")
+        reason = f"not measured: no {', '.join(DATA_FILES)} in {where}; pass --coverage-file"
         return ToolRun("coverage", ToolStatus.SKIPPED, reason=reason), None
     shown = relative_posix(str(path.resolve()), target.root)
     if not path.is_file():

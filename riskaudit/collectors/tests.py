@@ -27,7 +27,10 @@ class Tests:
         options, target = context.options, context.target
         threshold, timeout = options.total_coverage_threshold, options.timeout
         if not options.run_tests:
-            run, data = coverage.collect(target, options.coverage_file, context.sources.layers, threshold, timeout)
+            project = options.config.parent if options.config is not None else None
+            run, data = coverage.collect(
+                target, options.coverage_file, context.sources.layers, threshold, timeout, project_root=project
+            )
             return Collected((run,), coverage=data)
         with tempfile.TemporaryDirectory(prefix="riskaudit-tests-") as temp:
             data_file = Path(temp) / ".coverage"

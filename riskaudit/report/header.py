@@ -64,6 +64,8 @@ class Header:
     """Whether the scan ran with ``--untrusted``."""
     not_analysed: tuple[str, ...]
     """``*.py`` entries left out, each ``path (why)``."""
+    config: str
+    """The config file read, relative to the target; empty when none was."""
 
 
 @dataclass(frozen=True)
@@ -127,6 +129,7 @@ def header(meta: ScanMeta, baseline: BaselineSummary | None, diff: DiffScope | N
         nested_projects=meta.nested_projects,
         untrusted=meta.untrusted,
         not_analysed=meta.not_analysed,
+        config=meta.config,
     )
 
 

@@ -33,6 +33,7 @@ from riskaudit.options import ScanOptions
 from riskaudit.ranking import FORMULA
 from riskaudit.report.formats import EXTENSIONS
 from riskaudit.report.render import render
+from riskaudit.report.rules_view import rule_counts, rule_views
 from riskaudit.results import ScanResult
 from riskaudit.results_check import inconsistency
 from riskaudit.serialise import loads
@@ -207,6 +208,19 @@ def _findings_summary(result: ScanResult, top: int) -> None:
         err.print(_top_findings(counted[:top]))
 
 
+def _statistics(result: ScanResult) -> Table:
+    """``--statistics``: findings per rule (suppressed ones not counted), most first, then by rule id."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for column in ("count", "rule", "severity", "title"):
+        table.add_column(column, overflow="fold")
+    counts = sorted(rule_counts(result.findings, rule_views(result.rules)), key=lambda c: (-c.count, c.rule.id))
+    for count in counts:
+        severity = Severity(count.rule.severity)
+        shown = f"[{SEVERITY_STYLE[severity]}]{severity.value}[/]"
+        table.add_row(str(count.count), count.rule.id, shown, _shown(count.rule.title))
+    return table
+
+
 def _top_findings(findings: tuple[Finding, ...]) -> Table:
     """The summary's table of the top findings."""
     table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
@@ -231,6 +245,12 @@ def scan(
     quiet: Annotated[
         bool,
         typer.Option("--quiet", "-q", metavar="", help="No progress, no summary: only errors and the report's path."),
+    ] = False,
+    statistics: Annotated[
+        bool,
+        typer.Option(
+            "--statistics", metavar="", help="Also print how many findings each rule has, most first (as ruff does)."
+        ),
     ] = False,
     **given: object,
 ) -> None:
@@ -257,6 +277,8 @@ def scan(
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
     where = _emit(result, options)
     _summary(result, where, quiet)
+    if statistics:
+        err.print(_statistics(result))
     if options.write_baseline is not None and result.is_incomplete:
         raise _fail(f"{options.write_baseline}: baseline not written: the analysis is incomplete (a tool failed)")
     raise typer.Exit(exit_code(result))

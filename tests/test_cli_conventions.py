@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import copy_fixture, run_cli
 
 from riskaudit import __version__
 
@@ -60,3 +63,15 @@ def test_exit_zero_and_fail_on_exclude_each_other(typed_project: Path) -> None:
     assert run.stderr.strip() == (
         "riskaudit: error: --exit-zero and --fail-on exclude each other: --exit-zero means --fail-on none"
     )
+
+
+def test_statistics_count_findings_per_rule_most_first(tmp_path: Path) -> None:
+    project = copy_fixture("asyncrisks", tmp_path / "p")
+    out = tmp_path / "r.json"
+    result = run_cli("scan", str(project), "-q", "--statistics", "--no-cache", "-f", "json", "-o", str(out))
+    assert result.returncode == 1, result.stderr
+    rows = [(int(m[1]), m[2]) for m in re.finditer(r"^(\d+)\s+(RA\d{3})\s", result.stderr, re.MULTILINE)]
+    findings = json.loads(out.read_text(encoding="utf-8"))["findings"]
+    expected = Counter(f["rule_id"] for f in findings)
+    assert dict((rule, count) for count, rule in rows) == expected
+    assert [count for count, _ in rows] == sorted(expected.values(), reverse=True)

@@ -219,6 +219,7 @@ ACTIONS = {
     "segfault": "kill -SEGV $$",
     "garbage": "echo 'this is not tool output'; echo 'Traceback (most recent call last)' >&2; exit 1",
     "missing": "exec /nonexistent/python \"$@\"",
+    "garbage-exit-0": "echo 'Segmentation fault (core dumped)'; exit 0",
 }
 
 
@@ -247,8 +248,20 @@ def test_broken_tools_fail_closed(tmp_path: Path, action: str) -> None:
         assert runs[tool]["status"] == "failed", runs[tool]
         assert runs[tool]["reason"]
     if action == "hang":
-        assert "timed out" in runs["mypy"]["reason"]
+        assert runs["mypy"]["reason"] == "timed out after 3 s (--timeout)"
     assert runs["radon"]["status"] == "ok" and runs["riskaudit"]["status"] == "ok"
+
+
+def test_garbage_from_an_old_mypy_fails_closed(tmp_path: Path) -> None:
+    # a mypy too old for JSON output is read as text: a line that is not mypy's is a failed run, not "no errors"
+    project, fake = _fake_project(tmp_path, "garbage-exit-0")
+    fake.write_text(fake.read_text(encoding="utf-8").replace("mypy 1.13.0", "mypy 1.4.1"), encoding="utf-8")
+    out = tmp_path / "out.json"
+    done = run_cli("scan", str(project), "--python", str(fake), "--no-cache", "-f", "json", "-o", str(out))
+    assert done.returncode == 2, done.stderr
+    mypy = next(r for r in json.loads(out.read_text("utf-8"))["runs"] if r["name"] == "mypy")
+    assert mypy["status"] == "failed"
+    assert mypy["reason"] == "line 1 of mypy's output is not a mypy message: 'Segmentation fault (core dumped)'"
 
 
 def _processes_naming(text: str) -> list[str]:

@@ -16,7 +16,7 @@ from riskaudit.caching.tool_results import cached_tool_version, per_file
 from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, Flake8OutputError, parse_output
 from riskaudit.collectors.flake8_plugins import Omission
 from riskaudit.running.launch import module_command
-from riskaudit.running.process import display_command, run_process, tail
+from riskaudit.running.process import display_command, failure, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment.python import tool_interpreter
 from riskaudit.collectors.interface import CollectContext, Collected
@@ -162,7 +162,7 @@ def _analyse_all(
             if result.returncode is not None and (len(todo) > 1 or bisecting):
                 isolated = isolate_crash(analyse, todo, f"exit code {result.returncode}: {reason}", budget)
             if isolated is None:
-                failed = replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
+                failed = replace(run, status=ToolStatus.FAILED, reason=failure(result, reason))
                 outcome.append(failed)
             return isolated
         try:

@@ -20,7 +20,7 @@ from riskaudit.caching.tool_results import cached_tool_version, environment_stam
 from riskaudit.running.launch import module_command, safe_code
 from riskaudit.collectors.mypy_config import CONFIG_FILES, MypyConfig, find_config, without_plugins
 from riskaudit.collectors.mypy_layout import MypyLayout, plan_layout, write_stubs
-from riskaudit.running.process import ProcessResult, display_command, run_process, tail
+from riskaudit.running.process import ProcessResult, display_command, failure, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.environment.python import interpreter_version, tool_interpreter, version_text
@@ -423,7 +423,7 @@ def _outcome(run: ToolRun, result: ProcessResult, use_json: bool, root: Path) ->
     """The run with mypy's findings, or FAILED with why mypy's exit or output cannot be trusted."""
     if result.returncode not in (0, 1):
         reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, root)
-        return replace(run, status=ToolStatus.FAILED, reason=f"exit code {result.returncode}: {reason}")
+        return replace(run, status=ToolStatus.FAILED, reason=failure(result, reason))
     parse = parse_json_output if use_json else parse_text_output
     try:
         findings = parse(result.stdout, root)

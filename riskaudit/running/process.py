@@ -79,6 +79,12 @@ def run_process(
             _running.discard(proc)
 
 
+def failure(result: ProcessResult, reason: str) -> str:
+    """Why a tool failed, for its run: ``exit code N: reason``, or the reason alone when it never exited
+    (a timeout, a missing executable: there is no exit code to show)."""
+    return reason if result.returncode is None else f"exit code {result.returncode}: {reason}"
+
+
 def _finish(proc: subprocess.Popen[bytes], timeout: float, start: float) -> ProcessResult:
     """Wait for a started process; on timeout or an exception its whole group is killed."""
     try:
@@ -87,7 +93,7 @@ def _finish(proc: subprocess.Popen[bytes], timeout: float, start: float) -> Proc
         _kill_group(proc)
         out, err = proc.communicate()
         return ProcessResult(
-            None, _decode(out), _decode(err), time.monotonic() - start, f"timed out after {timeout:g}s"
+            None, _decode(out), _decode(err), time.monotonic() - start, f"timed out after {timeout:g} s (--timeout)"
         )
     except BaseException:
         _kill_group(proc)

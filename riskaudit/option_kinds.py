@@ -266,6 +266,9 @@ def _layer(base: Layer, spec: object) -> Layer:
     names = _entry(spec, "names", _STRINGS)
     paths = _entry(spec, "paths", _STRINGS)
     threshold = _entry(spec, "threshold", _THRESHOLD)
+    if not (names or paths or base.names or base.paths or base.content):
+        problem = "names no folder, module or path: give it names = [...] or paths = [...]"
+        raise Invalid(problem, f": {problem} (an empty layer would only replace the default layers)")
     return Layer(
         name=base.name,
         names=frozenset(n.lower() for n in names) if names is not None else base.names,

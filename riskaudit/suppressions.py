@@ -162,7 +162,8 @@ def _triage(suppressions: Iterable[Suppression]) -> tuple[dict[tuple[str, int], 
         if item.problem:
             problems.append(RawFinding(TOOL, UNUSED, f"suppression {item.problem}", item.path, item.line))
         elif not item.reason:
-            message = f"suppression of {', '.join(item.rule_ids)} gives no reason; write {SYNTAX}"
+            rules = ", ".join(item.rule_ids)
+            message = f"suppression of {rules} gives no reason; write # riskaudit: ignore[{rules}] -- reason"
             problems.append(RawFinding(TOOL, WITHOUT_REASON, message, item.path, item.line))
         else:
             valid[(item.path, item.line)] = item

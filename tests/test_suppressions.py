@@ -129,6 +129,12 @@ def test_apply_splits_findings_and_reports_problems() -> None:
     assert all(p.tool == "riskaudit" and p.path == "pkg/mod.py" for p in outcome.problems)
 
 
+def test_the_hint_for_a_reasonless_suppression_names_its_own_rules() -> None:
+    suppression = Suppression("pkg/mod.py", 11, ("RA103", "RA203"), "")
+    (problem,) = apply([], [suppression], KNOWN, KNOWN).problems
+    assert problem.message.endswith("write # riskaudit: ignore[RA103, RA203] -- reason")
+
+
 def test_one_comment_several_rules() -> None:
     findings = [_finding("RA101", 5), _finding("RA102", 5)]
     outcome = apply(findings, [Suppression("pkg/mod.py", 5, ("RA101", "RA102", "RA203"), "why")], KNOWN, KNOWN)

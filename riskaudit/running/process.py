@@ -80,8 +80,10 @@ def run_process(
 
 
 def failure(result: ProcessResult, reason: str) -> str:
-    """Why a tool failed, for its run: ``exit code N: reason``, or the reason alone when it never exited
-    (a timeout, a missing executable: there is no exit code to show)."""
+    """Why a tool failed, for its run: ``exit code N: reason``, or the reason alone when it never exited.
+
+    A timeout or a missing executable has no exit code to show.
+    """
     return reason if result.returncode is None else f"exit code {result.returncode}: {reason}"
 
 

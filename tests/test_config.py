@@ -28,7 +28,7 @@ from riskaudit.option_table import effective_options, parse_config
         ({"per-file-ignores": {"tests/*": "RA2"}}, "per-file-ignores.'tests/*' must be a list"),
         ({"severity": {"RA203": "urgent"}}, "severity.RA203 = 'urgent'"),
         ({"baseline": 3}, "baseline must be a path"),
-        ({"critical-layers": {"billing": {"threshold": 95}}}, "critical-layers.billing: names no folder, module or path"),
+        ({"critical-layers": {"billing": {"threshold": 95}}}, "billing: names no folder, module or path"),
         ({"critical-layers": {"billing": {"names": [], "paths": []}}}, "critical-layers.billing: names no folder"),
     ],
 )

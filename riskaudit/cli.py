@@ -9,7 +9,7 @@ import sys
 import traceback
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import IO, Annotated, ParamSpec, cast
 
 import typer
 from rich.console import Console
@@ -18,6 +18,7 @@ from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElaps
 from rich.table import Table
 
 from riskaudit import __version__
+from riskaudit.closed_stream import TolerantStderr
 from riskaudit.catalogue import Catalogue, RuleMapping, default_catalogue
 from riskaudit.running.process import stop_all
 from riskaudit.config import scan_options
@@ -52,7 +53,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-err = Console(stderr=True, highlight=False, soft_wrap=True, emoji=False)
+err = Console(file=cast(IO[str], TolerantStderr()), highlight=False, soft_wrap=True, emoji=False)
 SEVERITY_STYLE = {
     Severity.CRITICAL: "bold red", Severity.HIGH: "red", Severity.MEDIUM: "yellow", Severity.LOW: "cyan",
     Severity.INFO: "dim",

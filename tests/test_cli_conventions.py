@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -75,3 +77,16 @@ def test_statistics_count_findings_per_rule_most_first(tmp_path: Path) -> None:
     expected = Counter(f["rule_id"] for f in findings)
     assert dict((rule, count) for count, rule in rows) == expected
     assert [count for count, _ in rows] == sorted(expected.values(), reverse=True)
+
+
+def test_a_closed_stderr_loses_neither_the_report_nor_the_exit_code(tmp_path: Path) -> None:
+    # as `riskaudit scan . 2>&1 | head -1`: the reader of stderr goes away after the first line
+    project = copy_fixture("asyncrisks", tmp_path / "p")
+    report = tmp_path / "r.json"
+    command = [sys.executable, "-m", "riskaudit", "scan", str(project), "--no-cache", "-f", "json", "-o", str(report)]
+    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    assert proc.stderr.readline().startswith(b"Scanning ")
+    proc.stderr.close()
+    assert proc.wait(timeout=600) == 1  # the gate's answer (critical findings), not a crash
+    assert json.loads(report.read_text(encoding="utf-8"))["findings"]

@@ -1,19 +1,23 @@
 """``--diff REF``: restrict the findings to the lines changed since a git ref.
 
 The changed lines come from ``git diff --unified=0 REF -- .`` run in the target's root: every added
-or changed line of the new version of each file (a pure deletion changes no line). Files git does
-not track (and does not ignore) count as changed throughout. A finding is kept when it is on a
-changed line; a file-level finding (no line) when its file changed; project-level findings (no
-file: total coverage, a red test suite, ...) are left out, since no change is theirs. A failed tool
-still makes the run incomplete whatever the diff.
+or changed line of the new version of each Python file (a pure deletion changes no line). ``A...B``
+(the merge-base form of semgrep and diff-cover: what the branch changed since it left A) compares with
+``git merge-base A B``; as the scan reads the working tree, B must be HEAD (or left out). Python files
+git does not track (and does not ignore) count as changed throughout; other files do not count. A
+finding is kept when it is on a changed line, or on the ``def`` line of a function whose body has a
+changed line (a complexity or CRAP finding of a function that grew); a file-level finding (no line)
+when its file changed; project-level findings (no file: total coverage, a red test suite, ...) are
+left out, since no change is theirs. A failed tool still makes the run incomplete whatever the diff.
 """
 
 from __future__ import annotations
 
+import ast
 import codecs
 import re
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from riskaudit.errors import RiskauditError
@@ -40,13 +44,17 @@ class Changes:
     """Path to its changed lines, or None when every line counts as changed."""
     untracked_lines: int = 0
     """Lines of the untracked files (counted as changed)."""
+    grown: Mapping[str, frozenset[int]] = field(default_factory=dict)
+    """``def`` lines of the functions whose span holds a changed line, by path."""
 
     def touches(self, finding: Finding) -> bool:
-        """Whether the finding is on a changed line (or is file-level on a changed file)."""
+        """Whether the finding is on a changed line, on the ``def`` of a changed function, or file-level."""
         if finding.path is None or finding.path not in self.files:
             return False
         lines = self.files[finding.path]
-        return lines is None or finding.line is None or finding.line in lines
+        if lines is None or finding.line is None or finding.line in lines:
+            return True
+        return finding.line in self.grown.get(finding.path, frozenset())
 
     @property
     def line_count(self) -> int:
@@ -96,21 +104,60 @@ def changed_lines(root: Path, ref: str) -> Changes:
     inside = run_git(root, "rev-parse", "--is-inside-work-tree")
     if inside.returncode != 0 or inside.stdout.strip() != "true":
         raise DiffError(f"--diff {ref}: {root} is not inside a git work tree")
-    verify = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
-    if verify.returncode != 0:
-        raise DiffError(f"--diff {ref}: no such commit in the repository of {root}")
+    base = _base_commit(root, ref)
     diff = _git(
         root, ref,
         "diff", "--no-color", "--no-ext-diff", "--no-textconv", "--no-renames", "--unified=0",
-        "--relative", "--src-prefix=a/", "--dst-prefix=b/", verify.stdout.strip(), "--", ".",
+        "--relative", "--src-prefix=a/", "--dst-prefix=b/", base, "--", ".",
     )
     untracked = _git(root, ref, "ls-files", "--others", "--exclude-standard", "-z", "--", ".")
-    files: dict[str, frozenset[int] | None] = dict(parse_diff(diff))
+    files: dict[str, frozenset[int] | None] = {p: lines for p, lines in parse_diff(diff).items() if is_python(p)}
     extra = 0
     for name in sorted(filter(None, untracked.split("\0"))):
-        files[name] = None
-        extra += _line_count(root / name)
-    return Changes(ref, dict(sorted(files.items())), extra)
+        if is_python(name):
+            files[name] = None
+            extra += _line_count(root / name)
+    grown = {path: grown_functions(root / path, lines) for path, lines in files.items() if lines}
+    return Changes(ref, dict(sorted(files.items())), extra, {p: found for p, found in grown.items() if found})
+
+
+def is_python(path: str) -> bool:
+    """Whether a changed path is Python source the scan analyses (its changes count)."""
+    return path.endswith((".py", ".pyi"))
+
+
+def _commit(root: Path, ref: str, given: str) -> str:
+    """The commit a ref names; raises DiffError when there is none."""
+    verify = run_git(root, "rev-parse", "--verify", "--quiet", "--end-of-options", f"{ref}^{{commit}}")
+    if verify.returncode != 0:
+        raise DiffError(f"--diff {given}: no such commit {ref!r} in the repository of {root}")
+    return verify.stdout.strip()
+
+
+def _base_commit(root: Path, ref: str) -> str:
+    """The commit to compare the working tree with: ref, or for ``A...B`` the merge base of A and B (B: HEAD)."""
+    if "..." not in ref:
+        return _commit(root, ref, ref)
+    left, _, right = ref.partition("...")
+    head = _commit(root, "HEAD", ref)
+    if right and _commit(root, right, ref) != head:
+        raise DiffError(f"--diff {ref}: {right} is not HEAD; the scan reads the working tree, so compare with HEAD")
+    base = _git(root, ref, "merge-base", _commit(root, left or "HEAD", ref), head).strip()
+    return base
+
+
+def grown_functions(path: Path, lines: frozenset[int]) -> frozenset[int]:
+    """The ``def`` lines of the functions of a file whose span holds one of the lines (empty if it does not parse)."""
+    try:
+        tree = ast.parse(path.read_bytes())
+    except (OSError, SyntaxError, ValueError, RecursionError, MemoryError):
+        return frozenset()
+    return frozenset(
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        and any(node.lineno <= line <= (node.end_lineno or node.lineno) for line in lines)
+    )
 
 
 def _git(root: Path, ref: str, *args: str) -> str:

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from support import copy_fixture, run_cli, run_project_tests
 
-from riskaudit.diff import parse_diff
+from riskaudit.diff import Changes, DiffError, changed_lines, parse_diff
+from riskaudit.models import Finding, Severity
 
 PINNED = {"SOURCE_DATE_EPOCH": "1767225600"}
 SESSION = "app/db/session.py"
@@ -128,3 +129,43 @@ def test_parse_diff() -> None:
         "-w = 4",
     ])
     assert parse_diff(text) == {"app/a.py": frozenset({4, 5, 12}), "app/t\tb.py": frozenset({1})}
+
+
+def test_merge_base_form_compares_with_where_the_branch_left(repo: Path) -> None:
+    _git(repo, "branch", "base")
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "feature work")
+    for ref in ("base...HEAD", "base..."):
+        changes = changed_lines(repo, ref)
+        assert {SESSION, "app/extra.py"} <= set(changes.files), ref
+    assert changed_lines(repo, "HEAD").files == {}  # everything is committed: nothing changed since HEAD
+    with pytest.raises(DiffError, match="base is not HEAD"):
+        changed_lines(repo, "HEAD...base")
+
+
+def test_only_python_files_count_as_changed(repo: Path) -> None:
+    (repo / "NOTES.txt").write_text("one\ntwo\nthree\n", encoding="utf-8")
+    (repo / "README.md").write_text("changed\n", encoding="utf-8")
+    changes = changed_lines(repo, "HEAD")
+    assert all(path.endswith(".py") for path in changes.files), changes.files
+    assert changes.untracked_lines == EXTRA.count("\n")
+
+
+def test_a_function_whose_body_changed_keeps_its_def_line(repo: Path) -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", "second")
+    session = repo / SESSION
+    text = session.read_text(encoding="utf-8")
+    session.write_text(text.replace('text("SELECT 1")', 'text("SELECT 2")'), encoding="utf-8")
+    changes = changed_lines(repo, "HEAD")
+    def_line = text.splitlines().index("async def ping() -> int:") + 1
+    changed = text.splitlines().index('        result = await conn.execute(text("SELECT 1"))') + 1
+    assert changes.files[SESSION] == frozenset({changed})
+    assert changes.grown[SESSION] == frozenset({def_line})  # ping, and no other function
+
+
+@pytest.mark.parametrize(("line", "kept"), [(10, True), (12, True), (30, False), (11, False)])
+def test_def_line_findings_of_grown_functions_are_kept(line: int, kept: bool) -> None:
+    changes = Changes("HEAD", {"app/a.py": frozenset({12})}, grown={"app/a.py": frozenset({10})})
+    finding = Finding("RA401", Severity.MEDIUM, "app/a.py", line, "'f' is too complex (14)", ("flake8:C901",))
+    assert changes.touches(finding) is kept

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskaudit.environment.python import DeclaredPython, declared_python
+from riskaudit.tree_walk import walk
 from riskaudit.errors import TargetError
 from riskaudit.roles import is_test_path
 
@@ -108,7 +109,7 @@ def discover_files(root: Path) -> tuple[tuple[TargetFile, ...], tuple[str, ...],
     nested: list[str] = []
     skipped: list[str] = []
     real_root = root.resolve()
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    for dirpath, dirnames, filenames in walk(root):
         here = Path(dirpath)
         kept = []
         for name in sorted(dirnames):

@@ -25,7 +25,7 @@ from riskaudit.discovery import Target, load_target
 from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states
 from riskaudit.environment.python import Version, interpreter_version
-from riskaudit.errors import TargetError
+from riskaudit.errors import TargetError, UsageError
 from riskaudit.mapping import Mapped, Placement, map_findings, merge, project_modules, rules_used
 from riskaudit.models import FunctionComplexity, SuppressedFinding, ToolRun
 from riskaudit.option_table import check_selection
@@ -56,13 +56,22 @@ class _Silent:
 
 
 def scan_date() -> str:
-    """Now in UTC, or ``SOURCE_DATE_EPOCH`` when set, as ISO 8601 to the second."""
+    """Now in UTC, or ``SOURCE_DATE_EPOCH`` when set, as ISO 8601 to the second.
+
+    A malformed or out-of-range ``SOURCE_DATE_EPOCH`` raises UsageError (reproducible-builds.org: a tool
+    should stop on it rather than guess), so that ``scan`` can refuse it before any tool runs.
+    """
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    moment = (
-        datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
-        if epoch.isdigit()
-        else datetime.datetime.now(datetime.UTC)
-    )
+    if not epoch:
+        moment = datetime.datetime.now(datetime.UTC)
+    else:
+        problem = f"SOURCE_DATE_EPOCH={epoch[:40]!r}: not a whole number of seconds since 1970-01-01 UTC"
+        if not epoch.isdigit():
+            raise UsageError(problem)
+        try:
+            moment = datetime.datetime.fromtimestamp(int(epoch), datetime.UTC)
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"{problem} that a date can hold (years 1970 to 9999)") from None
     return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
@@ -117,6 +126,7 @@ def scan(path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progr
     file or diff ref, and a baseline that cannot be written.
     """
     listener = progress or _Silent()
+    scan_date()  # a bad SOURCE_DATE_EPOCH stops the scan before any tool runs
     target = prepare(path, options)
     check_selection(options, catalogue.rules)
     scope = prepare_scope(target, options)

@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import pytest
-from support import run_cli
+from support import copy_fixture, run_cli
 
 from riskaudit.input_files import read_input_text
 
@@ -112,3 +112,27 @@ def test_render_refuses_results_no_scan_could_write(tmp_path: Path, change: str,
 def test_render_accepts_what_a_scan_wrote(tmp_path: Path) -> None:
     run = run_cli("render", str(GOLD_RESULTS), "-o", str(tmp_path / "r.md"))
     assert run.returncode == 0, run.stderr
+
+
+@pytest.mark.parametrize("epoch", ["99999999999999", "abc", "-5", "1e9"])
+def test_a_bad_source_date_epoch_stops_the_scan_in_one_line(tmp_path: Path, epoch: str) -> None:
+    project = copy_fixture("cleanapp", tmp_path / "p")
+    run = run_cli("scan", str(project), "-q", "-o", str(tmp_path / "r.md"), env={"SOURCE_DATE_EPOCH": epoch})
+    assert run.returncode == 2
+    assert run.stderr.startswith(f"riskaudit: error: SOURCE_DATE_EPOCH={epoch!r}: not a whole number of seconds")
+    assert len(run.stderr.strip().splitlines()) == 1 and not (tmp_path / "r.md").exists()
+
+
+def test_a_tree_deeper_than_the_recursion_limit_is_scanned(tmp_path: Path) -> None:
+    project = tmp_path / "deep"
+    project.mkdir()
+    folder = project
+    for _ in range(1100):  # os.walk (and pathlib's mkdir(parents=True)) recurse per level: the limit is 1000
+        folder = folder / "d"
+        folder.mkdir()
+    (project / "pyproject.toml").write_text('[project]\nname = "deep"\n', encoding="utf-8")
+    (folder / "m.py").write_text("x = 1\n", encoding="utf-8")
+    out = tmp_path / "r.json"
+    run = run_cli("scan", str(project), "-q", "--no-cache", "-f", "json", "-o", str(out))
+    assert run.returncode in (0, 1), run.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["meta"]["files"] == 1

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from support import copy_fixture
 
 from riskaudit.caching.store import CACHE_DIR, Cache, digest
 from riskaudit.catalogue import default_catalogue
-from riskaudit.caching.tool_results import environment_stamp
+from riskaudit.caching.tool_results import environment_stamp, per_file
+from riskaudit.models import RawFinding
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanResult
 from riskaudit.scan import scan
@@ -183,3 +185,25 @@ def test_symlinks_inside_the_cache_folder_are_never_followed(tmp_path: Path) -> 
     assert cache.subfolder("mypy") is None
     cache.prune()
     assert _tree(outside) == ["keep.json"]
+
+
+def test_a_file_edited_while_the_tool_ran_is_not_cached(tmp_path: Path) -> None:
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "b.py").write_text("y = 2\n", encoding="utf-8")
+    cache = Cache.for_target(tmp_path, True)
+
+    def analyse(paths: Sequence[str]) -> dict[str, list[RawFinding]]:
+        (tmp_path / "a.py").write_text("x = 1\nunused = 3\n", encoding="utf-8")  # edited mid-run
+        return {path: [RawFinding("flake8", "F841", "m", path, 1, 1)] for path in paths}
+
+    first = per_file(cache, "flake8", "k", tmp_path, ["a.py", "b.py"], analyse)
+    assert first is not None and len(first) == 2
+    (tmp_path / "a.py").write_text("x = 1\n", encoding="utf-8")  # back as it was when its key was taken
+    calls: list[Sequence[str]] = []
+
+    def again(paths: Sequence[str]) -> dict[str, list[RawFinding]]:
+        calls.append(paths)
+        return {}
+
+    per_file(Cache.for_target(tmp_path, True), "flake8", "k", tmp_path, ["a.py", "b.py"], again)
+    assert calls == [["a.py"]]  # b.py was cached; a.py's results were of the edited text: not stored

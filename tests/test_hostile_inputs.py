@@ -126,13 +126,20 @@ def test_a_bad_source_date_epoch_stops_the_scan_in_one_line(tmp_path: Path, epoc
 def test_a_tree_deeper_than_the_recursion_limit_is_scanned(tmp_path: Path) -> None:
     project = tmp_path / "deep"
     project.mkdir()
-    folder = project
+    folders = [project]
     for _ in range(1100):  # os.walk (and pathlib's mkdir(parents=True)) recurse per level: the limit is 1000
-        folder = folder / "d"
-        folder.mkdir()
-    (project / "pyproject.toml").write_text('[project]\nname = "deep"\n', encoding="utf-8")
-    (folder / "m.py").write_text("x = 1\n", encoding="utf-8")
-    out = tmp_path / "r.json"
-    run = run_cli("scan", str(project), "-q", "--no-cache", "-f", "json", "-o", str(out))
-    assert run.returncode in (0, 1), run.stderr
-    assert json.loads(out.read_text(encoding="utf-8"))["meta"]["files"] == 1
+        folders.append(folders[-1] / "d")
+        folders[-1].mkdir()
+    try:
+        (project / "pyproject.toml").write_text('[project]\nname = "deep"\n', encoding="utf-8")
+        (folders[-1] / "m.py").write_text("x = 1\n", encoding="utf-8")
+        out = tmp_path / "r.json"
+        run = run_cli("scan", str(project), "-q", "--no-cache", "-f", "json", "-o", str(out))
+        assert run.returncode in (0, 1), run.stderr
+        assert json.loads(out.read_text(encoding="utf-8"))["meta"]["files"] == 1
+    finally:  # pytest's own clean-up of old temporary folders recurses too: leave nothing that deep
+        for folder in reversed(folders[1:]):
+            for entry in folder.iterdir():
+                if not entry.is_dir() or entry.is_symlink():
+                    entry.unlink()
+            folder.rmdir()

@@ -54,7 +54,8 @@ def per_file(
     """Findings of every file: cached ones reused, the rest analysed in one call and stored.
 
     ``analyse`` returns findings by path for the files it is given, or None when it failed (then
-    nothing is stored and None is returned).
+    nothing is stored and None is returned). A file whose bytes changed while the tool ran is not
+    stored: the tool may have read either version, and the key names the one before.
     """
     keys = {path: digest(base_key, path, file_digest(root / path)) for path in files}
     known = {path: findings_from_json(cache.get(namespace, key)) for path, key in keys.items()}
@@ -66,5 +67,6 @@ def per_file(
             return None
         fresh = result
         for path in todo:
-            cache.put(namespace, keys[path], findings_to_json(fresh.get(path, ())))
+            if digest(base_key, path, file_digest(root / path)) == keys[path]:
+                cache.put(namespace, keys[path], findings_to_json(fresh.get(path, ())))
     return tuple(f for path in files for f in (known[path] or fresh.get(path, ())))

@@ -64,3 +64,17 @@ def test_one_line_is_one_finding_of_a_detector(tmp_path: Path) -> None:
     findings = analyse_file("models.py", code, project, [NaiveDatetime]).findings
     assert [f.line for f in findings] == [3]
     assert "DateTime column" in findings[0].message and "utcnow" in findings[0].message
+
+
+def test_a_sync_override_is_not_a_coroutine_and_chains_of_thousands_of_classes_resolve(tmp_path: Path) -> None:
+    base = "class Spawner:\n    async def start(self): ...\n    async def stop(self): ...\n"
+    service = "from pkg.spawner import Spawner\n\nclass Local(Spawner):\n    def start(self): ...\n"
+    chain = "".join(f"class K{i}(K{i - 1}):\n    pass\n" for i in range(1, 3000))
+    root = "class K0:\n    async def go(self): ...\n"
+    files = {"pkg/spawner.py": base, "pkg/service.py": service, "pkg/chain.py": root + chain}
+    for path, code in files.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(code, encoding="utf-8")
+    project = project_symbols(SourceIndex({path: read_source(tmp_path, path) for path in files}))
+    assert project.async_methods["pkg.service.Local"] == frozenset({"stop"})
+    assert project.async_methods["pkg.chain.K2999"] == frozenset({"go"})

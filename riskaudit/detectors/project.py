@@ -63,7 +63,8 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
     declared = [(module_of[path], item) for path, source in index.files.items() for item in source.declared_types]
     wraps = [(module, item) for module, item in declared if item.kind == "wraps"]
     wrappers = _coroutine_wrappers(wraps, async_functions, own, bases, defined)
-    inherited = {name: frozenset(_with_bases(name, own, bases, defined)) for name in own}
+    resolved: dict[str, set[str]] = {}
+    inherited = {name: frozenset(_with_bases(name, own, bases, defined, resolved)) for name in own}
     declared = [(module, item) for module, item in declared if item.kind != "wraps"]
     names = {f"{module}.{item.name}" for module, item in declared} | set(own)
     types = {f"{module}.{item.name}": _resolved_type(item.type, module, names, by_name) for module, item in declared}
@@ -175,25 +176,34 @@ def _base_class(
 
 
 def _with_bases(
-    name: str, own: dict[str, set[str]], bases: dict[str, set[str]], defined: dict[str, set[str]]
+    name: str,
+    own: dict[str, set[str]],
+    bases: dict[str, set[str]],
+    defined: dict[str, set[str]],
+    resolved: dict[str, set[str]] | None = None,
 ) -> set[str]:
     """Async methods of a class: its own, and those of its project bases (transitively) it does not define.
 
-    A plain ``def start`` overriding a base's ``async def start`` is not a coroutine.
+    A plain ``def start`` overriding a base's ``async def start`` is not a coroutine. Walked with a stack,
+    not recursion (a generated chain of thousands of classes), tolerating cycles; ``resolved`` keeps the
+    classes already done across calls.
     """
-    resolved: dict[str, set[str]] = {}
-
-    def methods(current: str, path: frozenset[str]) -> set[str]:
-        if current in resolved:
-            return resolved[current]
-        inherited: set[str] = set()
-        for base in sorted(bases.get(current, ())):
-            if base not in path:  # an inheritance cycle: the project does not run, nothing to add
-                inherited |= methods(base, path | {base})
-        resolved[current] = own.get(current, set()) | (inherited - defined.get(current, set()))
-        return resolved[current]
-
-    return methods(name, frozenset({name}))
+    done = {} if resolved is None else resolved
+    stack: list[tuple[str, bool]] = [(name, False)]
+    active: set[str] = set()
+    while stack:
+        current, expanded = stack.pop()
+        if current in done:
+            continue
+        if not expanded:
+            active.add(current)
+            stack.append((current, True))
+            stack.extend((base, False) for base in sorted(bases.get(current, ())) if base not in active)
+            continue
+        inherited = set().union(*(done.get(base, set()) for base in bases.get(current, ())))
+        done[current] = own.get(current, set()) | (inherited - defined.get(current, set()))
+        active.discard(current)
+    return done[name]
 
 
 def file_context(path: str, project: ProjectSymbols) -> FileContext:

@@ -39,35 +39,14 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
     """
     module_of = {path: module_name(path) for path in index.files}
     async_functions = {module_of[path]: set(source.async_functions) for path, source in index.files.items()}
-    own: dict[str, set[str]] = {}
-    by_name: dict[str, list[str]] = {}
-    for path, source in index.files.items():
-        for name, methods in source.async_methods:
-            qualified = f"{module_of[path]}.{name}"
-            own.setdefault(qualified, set()).update(methods)
-            by_name.setdefault(name, []).append(qualified)
-    bases: dict[str, set[str]] = {}
-    for path, source in index.files.items():
-        module = module_of[path]
-        imported = {local: target for local, target in source.imports}
-        for name, parents in source.class_bases:
-            qualified = f"{module}.{name}"
-            found = (_base_class(parent, qualified, module, imported, own, by_name) for parent in parents)
-            bases.setdefault(qualified, set()).update(base for base in found if base)
-    defined: dict[str, set[str]] = {}
-    for path, source in index.files.items():
-        for symbol in source.symbols:
-            owner, _, method = symbol.qualname.partition(".")
-            if symbol.kind == "method" and "." not in method:
-                defined.setdefault(f"{module_of[path]}.{owner}", set()).add(method)
+    own, by_name = _own_async_methods(index, module_of)
+    bases = _project_bases(index, module_of, own, by_name)
+    defined = _defined_methods(index, module_of)
     declared = [(module_of[path], item) for path, source in index.files.items() for item in source.declared_types]
     wraps = [(module, item) for module, item in declared if item.kind == "wraps"]
     wrappers = _coroutine_wrappers(wraps, async_functions, own, bases, defined)
     resolved: dict[str, set[str]] = {}
     inherited = {name: frozenset(_with_bases(name, own, bases, defined, resolved)) for name in own}
-    declared = [(module, item) for module, item in declared if item.kind != "wraps"]
-    names = {f"{module}.{item.name}" for module, item in declared} | set(own)
-    types = {f"{module}.{item.name}": _resolved_type(item.type, module, names, by_name) for module, item in declared}
     return ProjectSymbols(
         module_of=module_of,
         async_functions={module: frozenset(found) for module, found in async_functions.items()},
@@ -78,8 +57,56 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
         private_names=frozenset().union(*(source.private_names for source in index.files.values())),
         bases={name: tuple(sorted(found)) for name, found in bases.items() if found},
         unique_classes={name: found[0] for name, found in by_name.items() if len(found) == 1},
-        types=types,
+        types=_types([(module, item) for module, item in declared if item.kind != "wraps"], own, by_name),
     )
+
+
+def _own_async_methods(
+    index: SourceIndex, module_of: dict[str, str]
+) -> tuple[dict[str, set[str]], dict[str, list[str]]]:
+    """Each module-level class's own async methods by qualified name, and the qualified classes of each name."""
+    own: dict[str, set[str]] = {}
+    by_name: dict[str, list[str]] = {}
+    for path, source in index.files.items():
+        for name, methods in source.async_methods:
+            qualified = f"{module_of[path]}.{name}"
+            own.setdefault(qualified, set()).update(methods)
+            by_name.setdefault(name, []).append(qualified)
+    return own, by_name
+
+
+def _project_bases(
+    index: SourceIndex, module_of: dict[str, str], own: dict[str, set[str]], by_name: dict[str, list[str]]
+) -> dict[str, set[str]]:
+    """The project base classes of each project class (see ``_base_class``)."""
+    bases: dict[str, set[str]] = {}
+    for path, source in index.files.items():
+        module = module_of[path]
+        imported = {local: target for local, target in source.imports}
+        for name, parents in source.class_bases:
+            qualified = f"{module}.{name}"
+            found = (_base_class(parent, qualified, module, imported, own, by_name) for parent in parents)
+            bases.setdefault(qualified, set()).update(base for base in found if base)
+    return bases
+
+
+def _defined_methods(index: SourceIndex, module_of: dict[str, str]) -> dict[str, set[str]]:
+    """Every method name (async or not) each module-level class defines itself."""
+    defined: dict[str, set[str]] = {}
+    for path, source in index.files.items():
+        for symbol in source.symbols:
+            owner, _, method = symbol.qualname.partition(".")
+            if symbol.kind == "method" and "." not in method:
+                defined.setdefault(f"{module_of[path]}.{owner}", set()).add(method)
+    return defined
+
+
+def _types(
+    declared: list[tuple[str, DeclaredType]], own: dict[str, set[str]], by_name: dict[str, list[str]]
+) -> dict[str, str]:
+    """Declared types by qualified name, their project names qualified (see ``_resolved_type``)."""
+    names = {f"{module}.{item.name}" for module, item in declared} | set(own)
+    return {f"{module}.{item.name}": _resolved_type(item.type, module, names, by_name) for module, item in declared}
 
 
 def _coroutine_wrappers(

@@ -240,16 +240,7 @@ class CoroutineCalls(Visitor):
             if not owner:
                 module = self._imports.get(func.value.value, "") if isinstance(func.value, cst.Name) else ""
                 return self.result_of(f"{module}.{func.attr.value}", depth - 1) if module else ""
-            library = library_class(owner)
-            if library is not None:
-                returned = library.returns.get(func.attr.value, "")
-                found = sibling(library, returned) if returned else None
-                return f"{found.module}.{found.name}" if found else ""
-            for cls in self._lineage(owner):
-                declared = self.context.project.types.get(f"{cls}.{func.attr.value}")
-                if declared:
-                    return self.declared_class(declared, depth - 1)
-            return ""
+            return self._method_result(owner, func.attr.value, depth)
         if isinstance(func, cst.Name):
             local = self._name_type(func.value, depth) if self._is_variable(func.value) else ""
             library = library_class(local) if local else None
@@ -257,6 +248,19 @@ class CoroutineCalls(Visitor):
                 found = sibling(library, library.instance_call)
                 return f"{found.module}.{found.name}" if found else ""
             return self.result_of(self.qualified(func.value), depth - 1)
+        return ""
+
+    def _method_result(self, owner: str, method: str, depth: int) -> str:
+        """What ``owner().method()`` gives: the catalogue's answer for a library class, else the declared result."""
+        library = library_class(owner)
+        if library is not None:
+            returned = library.returns.get(method, "")
+            found = sibling(library, returned) if returned else None
+            return f"{found.module}.{found.name}" if found else ""
+        for cls in self._lineage(owner):
+            declared = self.context.project.types.get(f"{cls}.{method}")
+            if declared:
+                return self.declared_class(declared, depth - 1)
         return ""
 
     def _is_variable(self, name: str) -> bool:

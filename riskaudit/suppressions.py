@@ -30,6 +30,7 @@ from riskaudit.catalogue import Catalogue
 from riskaudit.mapping import Mapped
 from riskaudit.models import Finding, RawFinding, SuppressedFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceFile, SourceIndex
+from riskaudit.tool_comments import own_suppression
 
 TOOL = "riskaudit"
 """The tool name of the findings about suppressions."""
@@ -219,7 +220,25 @@ def suppress(
     """Apply the target's inline suppressions to mapped findings."""
     outcome = apply(mapped.findings, collect(index), catalogue.rules, judgeable_rules(catalogue, runs, kept_rules))
     problems = ToolRun(TOOL, ToolStatus.OK, findings=outcome.problems) if outcome.problems else None
-    return Suppressions(replace(mapped, findings=tuple(outcome.kept)), outcome.suppressed, problems)
+    kept, by_tools = by_tool_comments(outcome.kept, index, catalogue)
+    return Suppressions(replace(mapped, findings=kept), (*outcome.suppressed, *by_tools), problems)
+
+
+def by_tool_comments(
+    findings: Iterable[Finding], index: SourceIndex, catalogue: Catalogue
+) -> tuple[tuple[Finding, ...], tuple[SuppressedFinding, ...]]:
+    """The findings still kept, and those the line's own mypy or flake8 comment silences (``tool_comments``)."""
+    kept: list[Finding] = []
+    silenced: list[SuppressedFinding] = []
+    for finding in findings:
+        source = index.get(finding.path)
+        line = source.lines[finding.line - 1] if source and finding.line and finding.line <= len(source.lines) else ""
+        reason = own_suppression(finding, line, catalogue.get(finding.rule_id)) if "#" in line else ""
+        if reason:
+            silenced.append(SuppressedFinding(finding, reason))
+        else:
+            kept.append(finding)
+    return tuple(kept), tuple(silenced)
 
 
 def suppressed_counts(suppressed: Iterable[SuppressedFinding]) -> Mapping[str, int]:

@@ -11,7 +11,9 @@ a type checker: this module reads, from one file's syntax tree, the few declarat
   (``session_factory = async_sessionmaker(engine)``);
 - ``wraps``: a plain ``def`` whose every ``return`` returns a call of one callee (``return fetch(id)``):
   if the callee is a coroutine function, so is the wrapper, for its callers. The type is the callee as
-  written there, qualified through the imports (``self.fetch`` stays as it is).
+  written there, qualified through the imports (``self.fetch`` stays as it is);
+- ``abstract``: a plain method whose body does nothing (a docstring, ``pass``, ``...``, ``raise
+  NotImplementedError``): what it is, its subclasses' overrides say (empty type).
 
 Each is a ``DeclaredType`` whose ``type`` is a dotted name qualified through the file's absolute imports
 (``sqlalchemy.ext.asyncio.AsyncSession``), or a local class name the project resolves later; a type
@@ -39,7 +41,7 @@ class DeclaredType:
     """One name whose type the file declares."""
 
     kind: str
-    """``attr``, ``returns``, ``var`` or ``wraps``."""
+    """``attr``, ``returns``, ``var``, ``wraps`` or ``abstract``."""
     name: str
     """``Class.attr`` for an attribute, the function's qualified name for ``returns``, the variable's name."""
     type: str
@@ -111,6 +113,8 @@ def _class(node: ast.ClassDef, imports: Mapping[str, str]) -> Iterator[DeclaredT
         elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             yield from _function(f"{node.name}.{statement.name}", statement, imports)
             yield from _instance_attributes(node.name, statement, imports)
+            if isinstance(statement, ast.FunctionDef) and _does_nothing(statement.body):
+                yield DeclaredType("abstract", f"{node.name}.{statement.name}", "")
 
 
 def _function(
@@ -162,6 +166,21 @@ def _instance_attributes(
         target = statement.target if isinstance(statement, ast.AnnAssign) else statement.targets[0]
         if found and isinstance(target, ast.Attribute) and _is_attribute_of(target, receiver):
             yield DeclaredType("attr", f"{owner}.{target.attr}", found)
+
+
+def _does_nothing(body: list[ast.stmt]) -> bool:
+    """Whether a body is a placeholder: docstring, ``pass``, ``...`` or ``raise NotImplementedError``."""
+    for statement in body:
+        if isinstance(statement, ast.Pass):
+            continue
+        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+            continue  # a docstring or ``...``
+        if isinstance(statement, ast.Raise) and statement.exc is not None:
+            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+            if dotted(raised) == "NotImplementedError":
+                continue
+        return False
+    return True
 
 
 def _is_attribute_of(node: ast.expr, receiver: str) -> bool:

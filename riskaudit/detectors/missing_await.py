@@ -44,6 +44,10 @@ class MissingAwait(Detector):
         "    session.add(item)\n    await session.commit()\n",
         "import redis\ndef clear(client: redis.Redis):\n    client.delete('k')\n",
         "class Repo:\n    async def save(self): ...\nasync def run(repo):\n    repo.save()\n",
+        "class Store:\n    def save(self, item):\n        raise NotImplementedError\n"
+        "class SqlStore(Store):\n    async def save(self, item): ...\nclass FileStore(Store):\n"
+        "    def save(self, item): ...\nclass Service:\n    def __init__(self, store: Store):\n"
+        "        self.store = store\n    async def run(self, item):\n        self.store.save(item)\n",
     )
     INVALID = (
         Example("async def ping() -> None: ...\nasync def main() -> None:\n    ping()\n", line=3),
@@ -74,6 +78,13 @@ class MissingAwait(Detector):
             line=6,
         ),
         Example("import asyncio\nasync def main():\n    asyncio.sleep(1)\n", line=3),
+        Example(
+            "class Store:\n    def save(self, item):\n        raise NotImplementedError\n"
+            "class SqlStore(Store):\n    async def save(self, item): ...\n"
+            "class Service:\n    def __init__(self, store: Store):\n        self.store = store\n"
+            "    async def run(self, item):\n        self.store.save(item)\n",
+            line=10,
+        ),
         Example(
             "async def fetch(id): ...\ndef get(id):\n    return fetch(id)\nasync def main():\n"
             "    await get(1)\n    get(2)\n",

@@ -31,6 +31,10 @@ def is_migration_path(path: str) -> bool:
     return pure.name != "__init__.py" and any(f == "versions" or f.endswith("_versions") for f in folders)
 
 
+TYPE_KINDS = frozenset({"attr", "returns", "var"})
+"""The kinds of declaration (``riskaudit.declared_types``) that name a type."""
+
+
 def project_symbols(index: SourceIndex) -> ProjectSymbols:
     """Module names, async functions and async methods (with project base classes' ones) of a project.
 
@@ -45,6 +49,8 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
     declared = [(module_of[path], item) for path, source in index.files.items() for item in source.declared_types]
     wraps = [(module, item) for module, item in declared if item.kind == "wraps"]
     wrappers = _coroutine_wrappers(wraps, async_functions, own, bases, defined)
+    abstract = {f"{module}.{item.name}" for module, item in declared if item.kind == "abstract"}
+    _async_by_overrides(abstract, own, bases, defined)
     resolved: dict[str, set[str]] = {}
     inherited = {name: frozenset(_with_bases(name, own, bases, defined, resolved)) for name in own}
     return ProjectSymbols(
@@ -57,8 +63,39 @@ def project_symbols(index: SourceIndex) -> ProjectSymbols:
         private_names=frozenset().union(*(source.private_names for source in index.files.values())),
         bases={name: tuple(sorted(found)) for name, found in bases.items() if found},
         unique_classes={name: found[0] for name, found in by_name.items() if len(found) == 1},
-        types=_types([(module, item) for module, item in declared if item.kind != "wraps"], own, by_name),
+        types=_types([(module, item) for module, item in declared if item.kind in TYPE_KINDS], own, by_name),
     )
+
+
+def _async_by_overrides(
+    abstract: set[str], own: dict[str, set[str]], bases: dict[str, set[str]], defined: dict[str, set[str]]
+) -> None:
+    """Placeholder methods whose every project override is an ``async def`` join ``own``.
+
+    ``def fetch(self): raise NotImplementedError`` overridden by ``async def fetch`` in each subclass:
+    a call through the base class makes a coroutine too.
+    """
+    children: dict[str, set[str]] = {}
+    for child, parents in bases.items():
+        for parent in parents:
+            children.setdefault(parent, set()).add(child)
+    for qualified in sorted(abstract):
+        owner, _, method = qualified.rpartition(".")
+        overrides = [c for c in _descendants(owner, children) if method in defined.get(c, set())]
+        if overrides and all(method in own.get(c, set()) for c in overrides):
+            own.setdefault(owner, set()).add(method)
+
+
+def _descendants(cls: str, children: dict[str, set[str]]) -> list[str]:
+    """Every project subclass of a class, transitively (cycles tolerated)."""
+    seen: list[str] = []
+    pending = sorted(children.get(cls, ()))
+    while pending:
+        current = pending.pop()
+        if current not in seen and current != cls:
+            seen.append(current)
+            pending.extend(sorted(children.get(current, ())))
+    return seen
 
 
 def _own_async_methods(

@@ -83,5 +83,8 @@ class DanglingTask(Detector):
         receiver = func.value
         if isinstance(receiver, cst.Call) and self._calls.qualified(dotted_name(receiver.func)) in LOOP_FACTORIES:
             return f"{dotted_name(receiver.func)}().create_task"
-        last = receiver.attr.value if isinstance(receiver, cst.Attribute) else getattr(receiver, "value", "")
-        return f"{dotted_name(receiver)}.create_task" if isinstance(last, str) and _LOOP_NAME.search(last) else ""
+        if isinstance(receiver, cst.Attribute):
+            last = receiver.attr.value
+        else:
+            last = receiver.value if isinstance(receiver, cst.Name) else ""
+        return f"{dotted_name(receiver)}.create_task" if _LOOP_NAME.search(last) else ""

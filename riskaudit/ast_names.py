@@ -1,4 +1,4 @@
-"""Names in Python's ``ast`` trees: the dotted spelling of an attribute chain."""
+"""Names and shapes in Python's ``ast`` trees: the dotted spelling of an attribute chain, placeholder bodies."""
 
 from __future__ import annotations
 
@@ -11,3 +11,24 @@ def dotted(node: ast.expr) -> str:
         inner = dotted(node.value)
         return f"{inner}.{node.attr}" if inner else ""
     return node.id if isinstance(node, ast.Name) else ""
+
+
+def placeholder_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """Whether a function does nothing but mark a hook (an abstract method, a protocol).
+
+    Its body, docstring aside, is ``pass``, ``...`` or ``raise NotImplementedError``.
+    """
+    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
+    return all(_does_nothing(statement) for statement in body)
+
+
+def _does_nothing(statement: ast.stmt) -> bool:
+    """``pass``, ``...`` or ``raise NotImplementedError``."""
+    if isinstance(statement, ast.Pass):
+        return True
+    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
+        return statement.value.value is Ellipsis
+    if isinstance(statement, ast.Raise) and statement.exc is not None:
+        raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
+        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
+    return False

@@ -9,7 +9,7 @@ the table are relative to the folder of the file that holds it.
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,18 +72,19 @@ def _rebased(values: dict[str, Any], prefix: str) -> dict[str, Any]:
     """The path globs of a config (``exclude``, ``per-file-ignores``, layer paths) made relative to the target."""
     if not prefix:
         return values
+
+    def kept(globs: Iterable[str]) -> tuple[str, ...]:
+        return tuple(found for glob in globs if (found := rebase(glob, prefix)) is not None)
+
     rebased = dict(values)
     if "exclude" in values:
-        rebased["exclude"] = tuple(p for p in (rebase(g, prefix) for g in values["exclude"]) if p is not None)
+        rebased["exclude"] = kept(values["exclude"])
     if "per_file_ignores" in values:
         rebased["per_file_ignores"] = tuple(
-            (found, rules) for glob, rules in values["per_file_ignores"] if (found := rebase(glob, prefix)) is not None
+            (found, rules) for glob, rules in values["per_file_ignores"] for found in kept((glob,))
         )
     if "layers" in values:
-        rebased["layers"] = tuple(
-            replace(layer, paths=tuple(p for p in (rebase(g, prefix) for g in layer.paths) if p is not None))
-            for layer in values["layers"]
-        )
+        rebased["layers"] = tuple(replace(layer, paths=kept(layer.paths)) for layer in values["layers"])
     return rebased
 
 

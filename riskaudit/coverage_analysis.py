@@ -10,6 +10,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Mapping, Sequence
 
+from riskaudit.ast_names import placeholder_body
 from riskaudit.layers import LayerMap
 from riskaudit.models import (
     CoverageData,
@@ -148,20 +149,7 @@ def is_stub(source: SourceFile | None, start: int, end: int) -> bool:
     node = tree.body[0] if tree.body else None
     if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
         return False
-    body = node.body[1:] if ast.get_docstring(node) is not None else node.body
-    return all(_does_nothing(statement) for statement in body)
-
-
-def _does_nothing(statement: ast.stmt) -> bool:
-    """``pass``, ``...`` or ``raise NotImplementedError``."""
-    if isinstance(statement, ast.Pass):
-        return True
-    if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-        return statement.value.value is Ellipsis
-    if isinstance(statement, ast.Raise) and statement.exc is not None:
-        raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-        return isinstance(raised, ast.Name) and raised.id == "NotImplementedError"
-    return False
+    return placeholder_body(node)
 
 
 def error_path_findings(

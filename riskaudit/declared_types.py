@@ -28,7 +28,7 @@ import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from riskaudit.ast_names import dotted
+from riskaudit.ast_names import dotted, placeholder_body
 
 CALL = "()"
 """Prefix of a type that is the result of calling the dotted name after it."""
@@ -113,7 +113,7 @@ def _class(node: ast.ClassDef, imports: Mapping[str, str]) -> Iterator[DeclaredT
         elif isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef):
             yield from _function(f"{node.name}.{statement.name}", statement, imports)
             yield from _instance_attributes(node.name, statement, imports)
-            if isinstance(statement, ast.FunctionDef) and _does_nothing(statement.body):
+            if isinstance(statement, ast.FunctionDef) and placeholder_body(statement):
                 yield DeclaredType("abstract", f"{node.name}.{statement.name}", "")
 
 
@@ -166,21 +166,6 @@ def _instance_attributes(
         target = statement.target if isinstance(statement, ast.AnnAssign) else statement.targets[0]
         if found and isinstance(target, ast.Attribute) and _is_attribute_of(target, receiver):
             yield DeclaredType("attr", f"{owner}.{target.attr}", found)
-
-
-def _does_nothing(body: list[ast.stmt]) -> bool:
-    """Whether a body is a placeholder: docstring, ``pass``, ``...`` or ``raise NotImplementedError``."""
-    for statement in body:
-        if isinstance(statement, ast.Pass):
-            continue
-        if isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Constant):
-            continue  # a docstring or ``...``
-        if isinstance(statement, ast.Raise) and statement.exc is not None:
-            raised = statement.exc.func if isinstance(statement.exc, ast.Call) else statement.exc
-            if dotted(raised) == "NotImplementedError":
-                continue
-        return False
-    return True
 
 
 def _is_attribute_of(node: ast.expr, receiver: str) -> bool:

@@ -142,8 +142,7 @@ def _base_commit(root: Path, ref: str) -> str:
     head = _commit(root, "HEAD", ref)
     if right and _commit(root, right, ref) != head:
         raise DiffError(f"--diff {ref}: {right} is not HEAD; the scan reads the working tree, so compare with HEAD")
-    base = _git(root, ref, "merge-base", _commit(root, left or "HEAD", ref), head).strip()
-    return base
+    return _git(root, ref, "merge-base", _commit(root, left or "HEAD", ref), head).strip()
 
 
 def grown_functions(path: Path, lines: frozenset[int]) -> frozenset[int]:

@@ -13,6 +13,7 @@ from riskaudit.collectors.coverage import fitting_files, matched_total
 from riskaudit.discovery import load_target
 from riskaudit.layers import LayerMap
 from riskaudit.models import CoverageData, FileCoverage, ToolRun, ToolStatus
+from riskaudit.sources import build_index
 
 SOURCE = "def f(x):\n    if x:\n        return 1\n    return 2\n"
 """A 4-line module."""
@@ -42,7 +43,8 @@ def _collect(tmp_path: Path, report: str) -> tuple[ToolRun, CoverageData | None]
     (tmp_path / "app" / "logic.py").write_text(SOURCE, encoding="utf-8")
     (tmp_path / "coverage.json").write_text(report, encoding="utf-8")
     target = load_target(tmp_path, sys.executable)
-    return coverage.collect(target, tmp_path / "coverage.json", LayerMap(()), 80.0, 60.0)
+    lines = {path: len(source.lines) for path, source in build_index(target.root, target.source_paths).files.items()}
+    return coverage.collect(target, tmp_path / "coverage.json", LayerMap(()), 80.0, 60.0, lines)
 
 
 def test_data_of_another_project_is_not_measured(tmp_path: Path) -> None:

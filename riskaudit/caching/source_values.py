@@ -15,7 +15,7 @@ from typing import Any
 
 from riskaudit import __version__
 from riskaudit.caching.store import NO_CACHE, Cache, digest
-from riskaudit import declared_types
+from riskaudit import ast_names, declared_types
 from riskaudit.declared_types import DeclaredType
 from riskaudit.runtime_guards import RuntimeGuard
 from riskaudit.sources import (
@@ -53,7 +53,8 @@ def cached_source(root: Path, path: str, cache: Cache = NO_CACHE) -> SourceFile:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """What the facts depend on besides the file: the code deriving them and Python's parser."""
-    code = b"".join(Path(inspect.getfile(item)).read_bytes() for item in (analyse_source, declared_types))
+    modules = (analyse_source, declared_types, ast_names)
+    code = b"".join(Path(inspect.getfile(item)).read_bytes() for item in modules)
     return digest(__version__, sys.version, code)
 
 

@@ -161,15 +161,6 @@ def match_paths(
     return tuple(sorted(matched, key=lambda f: f.path)), tuple(sorted(unmatched))
 
 
-def line_count(path: Path) -> int:
-    """How many lines a scanned file has (0 when it cannot be read)."""
-    try:
-        data = path.read_bytes()
-    except OSError:
-        return 0
-    return data.count(b"\n") + (0 if data.endswith(b"\n") or not data else 1)
-
-
 def fitting_files(
     files: Sequence[FileCoverage], lines: Mapping[str, int]
 ) -> tuple[tuple[FileCoverage, ...], tuple[str, ...]]:
@@ -265,9 +256,14 @@ def collect(
     layers: LayerMap,
     total_threshold: float,
     timeout: float,
+    lines: Mapping[str, int],
     project_root: Path | None = None,
 ) -> tuple[ToolRun, CoverageData | None]:
-    """Read the target's coverage data; no data is "not measured" (skipped), bad data is a failure."""
+    """Read the target's coverage data; no data is "not measured" (skipped), bad data is a failure.
+
+    ``lines`` holds the line count of each scanned file (from the source index): data past a file's
+    end is stale.
+    """
     start = time.monotonic()
     path = find_data_file(target.root, explicit, project_root)
     if path is None:
@@ -284,7 +280,7 @@ def collect(
         run = ToolRun("coverage", ToolStatus.FAILED, reason=f"{shown}: {exc}", duration=time.monotonic() - start)
         return run, None
     matched, unmatched = match_paths(files, set(target.source_paths))
-    matched, unfit = fitting_files(matched, {f.path: line_count(target.root / f.path) for f in matched})
+    matched, unfit = fitting_files(matched, lines)
     if files and not matched:
         reason = (
             f"not measured: none of the {len(files)} file(s) in {shown} is in the scanned tree "

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from riskaudit.collectors import coverage, pytest_run
 from riskaudit.collectors.interface import CollectContext, Collected
-from riskaudit.models import ToolRun, ToolStatus
+from riskaudit.models import CoverageData, ToolRun, ToolStatus
 
 NOT_RUN = "not measured: the test suite did not run"
 """Coverage's reason when the suite it was to measure could not start."""
@@ -26,18 +26,22 @@ class Tests:
         """The test run (when asked) and coverage's run, with the measurement."""
         options, target = context.options, context.target
         threshold, timeout = options.total_coverage_threshold, options.timeout
+
+        def measure(data_file: Path | None, project: Path | None = None) -> tuple[ToolRun, CoverageData | None]:
+            """Read a coverage data file; the source index is waited for only now (the tests run before)."""
+            lines = {path: len(source.lines) for path, source in context.sources.index.files.items()}
+            layers = context.sources.layers
+            return coverage.collect(target, data_file, layers, threshold, timeout, lines, project_root=project)
+
         if not options.run_tests:
-            project = options.config.parent if options.config is not None else None
-            run, data = coverage.collect(
-                target, options.coverage_file, context.sources.layers, threshold, timeout, project_root=project
-            )
+            run, data = measure(options.coverage_file, options.config.parent if options.config is not None else None)
             return Collected((run,), coverage=data)
         with tempfile.TemporaryDirectory(prefix="riskaudit-tests-") as temp:
             data_file = Path(temp) / ".coverage"
             test_run = pytest_run.run_suite(target, data_file, timeout)
             if test_run.status is ToolStatus.FAILED:
                 return Collected((test_run, ToolRun("coverage", ToolStatus.SKIPPED, reason=NOT_RUN)))
-            run, data = coverage.collect(target, data_file, context.sources.layers, threshold, timeout)
+            run, data = measure(data_file)
         if data is not None:
             data = replace(data, source="--run-tests")
             run = replace(run, executable="--run-tests")

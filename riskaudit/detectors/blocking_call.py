@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import libcst as cst
 
-from riskaudit.detectors.analysis.async_scope import AsyncScope
-from riskaudit.detectors.analysis.coroutine_calls import CoroutineCalls
-from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
+from riskaudit.detectors.analysis.coroutine_calls import ReadsCoroutineCalls
+from riskaudit.detectors.base import Example, dotted_name
 
 BLOCKING_FUNCTIONS = {
     "time.sleep": "sleeps the whole event loop",
@@ -25,7 +22,7 @@ BLOCKING_FUNCTIONS = {
        for verb in ("get", "post", "put", "patch", "delete", "head", "options", "request", "stream")},
 }
 """Synchronous library functions that block the calling thread, and on what."""
-SYNC_DATABASE = {
+SYNC_CLIENTS = {
     "sqlalchemy.orm.Session": "SQLAlchemy's synchronous Session",
     "sqlalchemy.orm.session.Session": "SQLAlchemy's synchronous Session",
     "sqlalchemy.engine.Connection": "SQLAlchemy's synchronous Connection",
@@ -36,14 +33,14 @@ SYNC_DATABASE = {
     "httpx.Client": "httpx's synchronous Client",
 }
 """Synchronous classes whose work below blocks on the network."""
-SYNC_DATABASE_METHODS = frozenset(
+SYNC_CLIENT_METHODS = frozenset(
     {"execute", "commit", "rollback", "flush", "query", "scalars", "scalar", "get", "refresh", "exec", "merge",
      "post", "put", "patch", "delete", "request", "send"}
 )
 """Methods of those classes that do network round trips (``get`` is a query on a session, a request on a client)."""
 
 
-class BlockingCall(Detector):
+class BlockingCall(ReadsCoroutineCalls):
     """Finds synchronous blocking work in coroutines: the event loop stops for every other request.
 
     ``time.sleep``, ``requests``/``httpx`` module functions, ``urllib.request.urlopen``, ``subprocess``'s
@@ -78,15 +75,6 @@ class BlockingCall(Detector):
         ),
     )
 
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._scope = context.shared_analysis("async-scope", AsyncScope)
-        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
-
-    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
-        """Whether the code is async, and the file's imports and local types."""
-        return (self._scope, self._calls)
-
     def visit_Call(self, node: cst.Call) -> None:
         """A call on the event loop: does it block?"""
         function = self._scope.function
@@ -94,8 +82,8 @@ class BlockingCall(Detector):
             return
         written = dotted_name(node.func)
         what = BLOCKING_FUNCTIONS.get(self._calls.qualified(written)) if written else None
-        if what is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in SYNC_DATABASE_METHODS:
-            owner = SYNC_DATABASE.get(self._calls.type_of(node.func.value))
+        if what is None and isinstance(node.func, cst.Attribute) and node.func.attr.value in SYNC_CLIENT_METHODS:
+            owner = SYNC_CLIENTS.get(self._calls.type_of(node.func.value))
             what = f"waits for a round trip on {owner}" if owner else None
         if what:
             self.report(node, self.MESSAGE.format(name=written or "call", function=function.name.value, what=what))

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 import libcst as cst
 
-from riskaudit.detectors.analysis.async_scope import AsyncScope
-from riskaudit.detectors.analysis.coroutine_calls import CoroutineCalls
-from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
+from riskaudit.detectors.analysis.coroutine_calls import ReadsCoroutineCalls
+from riskaudit.detectors.base import Example, FileContext, dotted_name
 
 CANCELLED = frozenset(
     {"asyncio.CancelledError", "asyncio.exceptions.CancelledError", "concurrent.futures.CancelledError",
@@ -80,7 +79,7 @@ def _last(func: cst.BaseExpression) -> str:
     return dotted_name(func).rpartition(".")[2]
 
 
-class CancellationSwallowed(Detector):
+class CancellationSwallowed(ReadsCoroutineCalls):
     """Finds ``except`` clauses in async code that catch cancellation and end without raising.
 
     ``except asyncio.CancelledError:``, ``except BaseException:`` and a bare ``except:`` inside an
@@ -130,17 +129,11 @@ class CancellationSwallowed(Detector):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self._scope = context.shared_analysis("async-scope", AsyncScope)
-        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
         self._cancelled: list[set[str]] = []
         """Per enclosing function: receivers of ``.cancel()`` calls seen so far."""
         self._exempt: list[bool] = []
         """Per enclosing ``try``: whether its handlers cannot swallow this task's cancellation (the body
         never awaits, or awaits what the function itself cancelled)."""
-
-    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
-        """Whether the code is async, and the file's imports."""
-        return (self._scope, self._calls)
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         """Enter a function."""

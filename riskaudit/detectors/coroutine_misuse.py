@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import libcst as cst
 
-from riskaudit.detectors.analysis.coroutine_calls import Coroutine, CoroutineCalls
-from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
+from riskaudit.detectors.analysis.coroutine_calls import Coroutine, ReadsCoroutineCalls
+from riskaudit.detectors.base import Example, FileContext, dotted_name
 
 COROUTINE_ATTRIBUTES = frozenset(
     {"send", "throw", "close", "__await__", "cr_await", "cr_frame", "cr_running", "cr_code", "cr_origin"}
@@ -32,7 +31,7 @@ class _Kept:
     name: str
 
 
-class CoroutineMisused(Detector):
+class CoroutineMisused(ReadsCoroutineCalls):
     """Finds coroutine objects used as if they were the call's result.
 
     ``if repo.exists(x):`` is always true, ``load_user().id`` reads an attribute of the coroutine object,
@@ -85,17 +84,12 @@ class CoroutineMisused(Detector):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
         self._kept: list[dict[str, _Kept]] = []
         """Coroutines assigned to local names, per enclosing function."""
         self._targets: set[int] = set()
         """ids of the Name nodes that are the assignment targets of kept coroutines."""
         self._misused: dict[int, str] = {}
-        """ids of Name nodes used as a value, with how (a kept coroutine used there is misused)."""
-
-    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
-        """The file's imports, classes and local types, followed in the same traversal."""
-        return (self._calls,)
+        """ids of Name nodes of kept coroutines used as a value, with how."""
 
     # -- contexts that need the result, not the coroutine -------------------------------------------
 
@@ -163,7 +157,7 @@ class CoroutineMisused(Detector):
             found = self._calls.coroutine(node)
             if found:
                 self.report(node, f"{self.MESSAGE.format(name=found.name)}: {how} ({found.how})")
-        elif isinstance(node, cst.Name):
+        elif isinstance(node, cst.Name) and any(node.value in scope for scope in self._kept):
             self._misused.setdefault(id(node), how)
 
     # -- coroutines kept in a local name -----------------------------------------------------------

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 
 import libcst as cst
 
-from riskaudit.detectors.analysis.coroutine_calls import CoroutineCalls
-from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
+from riskaudit.detectors.analysis.coroutine_calls import ReadsCoroutineCalls
+from riskaudit.detectors.base import Example, dotted_name
 
 SPAWNERS = frozenset({"asyncio.create_task", "asyncio.ensure_future", "asyncio.tasks.create_task"})
 """Functions that schedule a coroutine as a task and return it."""
@@ -18,7 +17,7 @@ _LOOP_NAME = re.compile(r"(^|_)loop$", re.IGNORECASE)
 """A variable or attribute that holds the event loop (``loop``, ``self._loop``, ``event_loop``)."""
 
 
-class DanglingTask(Detector):
+class DanglingTask(ReadsCoroutineCalls):
     """Finds tasks created and dropped: the event loop keeps only weak references to tasks.
 
     ``asyncio.create_task(coro())``, ``asyncio.ensure_future(...)`` and ``loop.create_task(...)`` as bare
@@ -59,14 +58,6 @@ class DanglingTask(Detector):
             line=4,
         ),
     )
-
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
-
-    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
-        """The file's imports, followed in the same traversal."""
-        return (self._calls,)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         """A bare statement that creates a task."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import libcst as cst
 
-from riskaudit.detectors.analysis.coroutine_calls import CoroutineCalls
-from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
+from riskaudit.detectors.analysis.coroutine_calls import ReadsCoroutineCalls
+from riskaudit.detectors.base import Example, FileContext, dotted_name
 
 VOLATILE = frozenset(
     {"datetime.datetime.now", "datetime.datetime.utcnow", "datetime.datetime.today", "datetime.date.today",
@@ -29,7 +27,7 @@ MODEL_DECORATORS = frozenset({"dataclass", "dataclasses.dataclass", "define", "f
 """Class decorators that make class-level assignments per-instance defaults."""
 
 
-class DefaultOnce(Detector):
+class DefaultOnce(ReadsCoroutineCalls):
     """Finds volatile values computed once where a callable was meant.
 
     ``Column(default=datetime.now(timezone.utc))``, ``mapped_column(default=uuid4())``,
@@ -83,46 +81,35 @@ class DefaultOnce(Detector):
 
     def __init__(self, context: FileContext) -> None:
         super().__init__(context)
-        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
-        self._models: list[bool] = []
-        """Per enclosing class or function: whether its own assignments are instance defaults (a model
-        class's); False for a plain class and for a function."""
-        self._kinds: list[str] = []
-        """``class`` or ``function`` for each enclosing definition."""
-
-    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
-        """The file's imports."""
-        return (self._calls,)
+        self._frames: list[str] = []
+        """Each enclosing definition: ``model`` (a class whose assignments are instance defaults), ``class``
+        or ``function``."""
 
     def visit_ClassDef(self, node: cst.ClassDef) -> None:
         """Enter a class: a dataclass, attrs or model class makes its assignments defaults."""
         bases = {dotted_name(base.value).rpartition(".")[2] for base in node.bases}
         decorators = {dotted_name(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
                       for d in node.decorators}
-        self._models.append(bool(bases & MODEL_BASES) or bool(decorators & MODEL_DECORATORS))
-        self._kinds.append("class")
+        self._frames.append("model" if bases & MODEL_BASES or decorators & MODEL_DECORATORS else "class")
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         """Leave a class."""
-        self._models.pop()
-        self._kinds.pop()
+        self._frames.pop()
 
     def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
         """Enter a function: its annotated locals are not defaults (parameter defaults are bugbear B008's)."""
-        self._models.append(False)
-        self._kinds.append("function")
+        self._frames.append("function")
 
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         """Leave a function."""
-        self._models.pop()
-        self._kinds.pop()
+        self._frames.pop()
 
     def visit_Call(self, node: cst.Call) -> None:
         """``Column(default=datetime.now())``, and any field of a class body with such a default.
 
         (``ormar.DateTime(default=...)``, ``models.DateTimeField(default=...)``.)
         """
-        in_class_body = bool(self._kinds) and self._kinds[-1] == "class"
+        in_class_body = bool(self._frames) and self._frames[-1] != "function"
         if not in_class_body and dotted_name(node.func).rpartition(".")[2] not in FIELD_CALLS:
             return
         for arg in node.args:
@@ -131,7 +118,7 @@ class DefaultOnce(Detector):
 
     def visit_AnnAssign(self, node: cst.AnnAssign) -> None:
         """``at: datetime = datetime.now()`` in a dataclass or model class."""
-        if self._models and self._models[-1] and node.value is not None:
+        if self._frames and self._frames[-1] == "model" and node.value is not None:
             self._check(node.value, "instance")
 
     def _check(self, value: cst.BaseExpression, what: str) -> None:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import libcst as cst
 
-from riskaudit.detectors.analysis.coroutine_calls import CoroutineCalls
-from riskaudit.detectors.base import Detector, Example, FileContext
+from riskaudit.detectors.analysis.coroutine_calls import ReadsCoroutineCalls
+from riskaudit.detectors.base import Example
 
 
-class MissingAwait(Detector):
+class MissingAwait(ReadsCoroutineCalls):
     """Finds calls of coroutine functions whose coroutine is dropped as a bare statement.
 
     The callee is resolved by ``CoroutineCalls``: the project's own ``async def`` functions and methods
@@ -91,14 +89,6 @@ class MissingAwait(Detector):
             line=6,
         ),
     )
-
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
-
-    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
-        """The file's imports, classes and local types, followed in the same traversal."""
-        return (self._calls,)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         """A bare expression statement: report it when it calls a coroutine function."""

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import libcst as cst
 
-from riskaudit.detectors.analysis.coroutine_calls import CoroutineCalls
-from riskaudit.detectors.base import Detector, Example, FileContext, dotted_name
+from riskaudit.detectors.analysis.coroutine_calls import ReadsCoroutineCalls
+from riskaudit.detectors.base import Example, dotted_name
 
 BUILDERS = frozenset({"select", "insert", "update", "delete", "text", "union", "union_all"})
 """SQLAlchemy statement constructors (also re-exported by SQLModel and dialects)."""
@@ -15,7 +13,7 @@ PACKAGES = ("sqlalchemy", "sqlmodel")
 """Packages whose builders they are."""
 
 
-class StatementNotExecuted(Detector):
+class StatementNotExecuted(ReadsCoroutineCalls):
     """Finds SQLAlchemy statements whose construction is a whole expression statement.
 
     Building ``update(...)``/``delete(...)``/``insert(...)``/``select(...)``/``text(...)`` (with any chain of
@@ -45,14 +43,6 @@ class StatementNotExecuted(Detector):
         ),
         Example("import sqlalchemy as sa\ndef mark(conn, t):\n    sa.text('UPDATE t SET x = 1')\n", line=3),
     )
-
-    def __init__(self, context: FileContext) -> None:
-        super().__init__(context)
-        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
-
-    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
-        """The file's imports."""
-        return (self._calls,)
 
     def visit_Expr(self, node: cst.Expr) -> None:
         """A bare expression statement that is a statement builder's chain."""

@@ -21,8 +21,11 @@ from dataclasses import dataclass
 import libcst as cst
 
 from riskaudit.declared_types import CALL
+from collections.abc import Sequence
+
 from riskaudit.detectors.analysis.async_apis import library_class, library_function, sibling
-from riskaudit.detectors.base import FileContext, Visitor, dotted_name
+from riskaudit.detectors.analysis.async_scope import AsyncScope
+from riskaudit.detectors.base import Detector, FileContext, Visitor, dotted_name
 
 _DEPTH = 6
 """How many declarations a type lookup follows (a factory returning a factory's result, ...)."""
@@ -203,9 +206,13 @@ class CoroutineCalls(Visitor):
         for scope in reversed(self._scopes):
             if name in scope:
                 return scope[name]
-        project = self.context.project
-        declared = project.types.get(f"{self.context.module}.{name}") or project.types.get(self._imports.get(name, ""))
+        declared = self._module_level(name)
         return self.declared_class(declared, depth - 1) if declared else ""
+
+    def _module_level(self, name: str) -> str:
+        """The declared type of a module-level name of this file or one imported from the project; empty if none."""
+        types = self.context.project.types
+        return types.get(f"{self.context.module}.{name}") or types.get(self._imports.get(name, ""), "")
 
     def declared_class(self, declared: str, depth: int = _DEPTH) -> str:
         """A declared type (see ``ProjectSymbols.types``) as a class: a call's prefix is followed."""
@@ -265,9 +272,7 @@ class CoroutineCalls(Visitor):
 
     def _is_variable(self, name: str) -> bool:
         """Whether a name is a local, or a module variable built by a call (not a class or function name)."""
-        project = self.context.project
-        declared = project.types.get(f"{self.context.module}.{name}") or project.types.get(self._imports.get(name, ""))
-        return any(name in scope for scope in self._scopes) or bool(declared and declared.startswith(CALL))
+        return any(name in scope for scope in self._scopes) or self._module_level(name).startswith(CALL)
 
     def _lineage(self, cls: str) -> list[str]:
         """A project class and its project base classes, nearest first."""
@@ -346,3 +351,20 @@ class CoroutineCalls(Visitor):
 def _is_static(node: cst.FunctionDef) -> bool:
     """Whether a method is a ``@staticmethod`` (its first parameter is not the instance)."""
     return any(dotted_name(d.decorator).endswith("staticmethod") for d in node.decorators)
+
+
+class ReadsCoroutineCalls(Detector):
+    """Base of the detectors that read the file's ``CoroutineCalls`` and ``AsyncScope``.
+
+    Both are the file's shared instances (``FileContext.shared_analysis``): however many detectors read
+    them, each is built and visited once per file.
+    """
+
+    def __init__(self, context: FileContext) -> None:
+        super().__init__(context)
+        self._calls = context.shared_analysis("coroutine-calls", lambda: CoroutineCalls(context))
+        self._scope = context.shared_analysis("async-scope", AsyncScope)
+
+    def analyses(self) -> Sequence[cst.BatchableCSTVisitor]:
+        """Whether the code is async, and the file's imports, classes and local types."""
+        return (self._scope, self._calls)

@@ -1,8 +1,9 @@
-"""Names and shapes in Python's ``ast`` trees: the dotted spelling of an attribute chain, placeholder bodies."""
+"""Names and shapes in Python's ``ast`` trees: dotted names, their qualification through imports, placeholder bodies."""
 
 from __future__ import annotations
 
 import ast
+from collections.abc import Mapping
 
 
 def dotted(node: ast.expr) -> str:
@@ -11,6 +12,15 @@ def dotted(node: ast.expr) -> str:
         inner = dotted(node.value)
         return f"{inner}.{node.attr}" if inner else ""
     return node.id if isinstance(node, ast.Name) else ""
+
+
+def qualify(name: str, imports: Mapping[str, str]) -> str:
+    """A dotted name used in a file, qualified through its imports (``sa.orm`` -> ``sqlalchemy.orm``)."""
+    head, _, rest = name.partition(".")
+    target = imports.get(head)
+    if not name or target is None:
+        return name
+    return f"{target}.{rest}" if rest else target
 
 
 def placeholder_body(node: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:

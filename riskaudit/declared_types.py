@@ -28,7 +28,7 @@ import ast
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from riskaudit.ast_names import dotted, placeholder_body
+from riskaudit.ast_names import dotted, placeholder_body, qualify
 
 CALL = "()"
 """Prefix of a type that is the result of calling the dotted name after it."""
@@ -63,15 +63,6 @@ def annotation_type(node: ast.expr | None, imports: Mapping[str, str]) -> str:
         sides = [side for side in (node.left, node.right) if not _is_none(side)]
         return annotation_type(sides[0], imports) if len(sides) == 1 else ""
     return qualify(dotted(node), imports)
-
-
-def qualify(name: str, imports: Mapping[str, str]) -> str:
-    """A dotted name used in a file, qualified through its imports (``sa.orm`` -> ``sqlalchemy.orm``)."""
-    head, _, rest = name.partition(".")
-    target = imports.get(head)
-    if not name or target is None:
-        return name
-    return f"{target}.{rest}" if rest else target
 
 
 def value_type(node: ast.expr, imports: Mapping[str, str], parameters: Mapping[str, str]) -> str:

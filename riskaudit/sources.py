@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskaudit.ast_names import dotted as dotted_name
+from riskaudit.ast_names import qualify
 from riskaudit.declared_types import DeclaredType, declared_types
 from riskaudit.models import ExcerptLine
 from riskaudit.runtime_guards import RuntimeGuard, guards_of
@@ -308,14 +309,8 @@ class _TreeFacts(ast.NodeVisitor):
     def resolve_defaults(self) -> None:
         """Qualify the callees of the default-value calls once every import is known."""
         imports = dict(self.imports)
-
-        def qualified(dotted: str) -> str:
-            head, _, rest = dotted.partition(".")
-            target = imports.get(head)
-            return (f"{target}.{rest}" if rest else target) if target else dotted
-
         for line, column, dotted, outer in self._defaults:
-            self.default_calls.append(DefaultCall(line, column, qualified(dotted), qualified(outer)))
+            self.default_calls.append(DefaultCall(line, column, qualify(dotted, imports), qualify(outer, imports)))
 
     def _define(self, name: str) -> None:
         if is_private_name(name):

@@ -25,6 +25,7 @@ CATEGORIES = (
     "test-gap",
     "data-integrity",
     "concurrency",
+    "security",
     "maintainability",
 )
 TOOLS = REGISTERED_TOOLS

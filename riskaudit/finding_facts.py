@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
+from riskaudit.collectors.linter_choice import LINTERS
 from riskaudit.frameworks import is_parameter_function
 from riskaudit.models import RawFinding
 from riskaudit.roles import TEST, role_of
@@ -110,7 +111,7 @@ def facts_for(
         facts.add("test-code")
     if source and finding.line and source.in_sql_expression(finding.line):
         facts.add("sqlalchemy-expression")
-    if finding.tool == "flake8" and source and finding.line:
+    if finding.tool in LINTERS and source and finding.line:
         if finding.code in CALL_IN_DEFAULT_CODES and is_framework_default(finding, source):
             facts.add("framework-default")
         if finding.code in BARE_EXCEPT_CODES and reraises(finding, source):

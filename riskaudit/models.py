@@ -272,7 +272,7 @@ class RuleDoc:
     title: str
     """One-line title."""
     category: str
-    """Rule family: runtime, typing, test-gap, data-integrity, concurrency, maintainability."""
+    """Rule family: runtime, typing, test-gap, data-integrity, concurrency, security, maintainability."""
     severity: Severity
     """Default severity."""
     confidence: Confidence

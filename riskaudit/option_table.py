@@ -12,6 +12,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from riskaudit.collectors.linter_choice import LINTER_CHOICES
 from riskaudit.errors import UsageError
 from riskaudit.gate import FAIL_ON_CHOICES, NEVER
 from riskaudit.models import Severity
@@ -137,6 +138,11 @@ OPTIONS: tuple[Option, ...] = (
         "Read [tool.riskaudit] from this TOML file (its paths are relative to its folder). Default: the nearest "
         "pyproject.toml from the target up to its repository root.",
         ("--config",), metavar="FILE",
+    ),
+    Option(
+        "linter", Choice(LINTER_CHOICES),
+        "The linter: the project's own by default (ruff when it configures ruff and not flake8, else flake8).",
+        ("--linter",), key="linter",
     ),
     Option(
         "diff", Text(),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from riskaudit.collectors.linter_choice import AUTO
 from riskaudit.errors import UsageError
 from riskaudit.gate import DEFAULT_FAIL_ON
 from riskaudit.layers import DEFAULT_LAYERS, Layer
@@ -55,6 +56,8 @@ class ScanOptions:
     """``--write-baseline``: record the findings of a complete run in this baseline file."""
     diff: str | None = None
     """``--diff``: only findings on lines changed since this git ref."""
+    linter: str = AUTO
+    """``--linter``: ``flake8``, ``ruff``, or ``auto``: the project's own (``riskaudit.collectors.linter_choice``)."""
     config: Path | None = None
     """``--config``: the TOML file whose ``[tool.riskaudit]`` table configures the scan; after
     ``riskaudit.config.scan_options``, the file that was read (found from the target upwards when not given),

@@ -57,6 +57,10 @@ class ScanMeta:
     """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names."""
     config: str = ""
     """The config file whose ``[tool.riskaudit]`` table was read, relative to the target; empty: none."""
+    linter: str = ""
+    """The linter that ran, ``flake8`` or ``ruff`` (empty in results written before riskaudit recorded it)."""
+    linter_reason: str = ""
+    """Why that linter: the project's config or the linter option."""
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ def scan_target(
     )
     mapped, suppressed = map_and_suppress(folded.runs, catalogue, collection, evidence, options)
     return ScanResult(
-        meta=_meta(target, path, sum(len(f.lines) for f in collection.index.files.values()), options),
+        meta=_meta(target, path, collection, options),
         runs=runs,
         findings=rank(mapped.findings),
         rules=rules_used((*mapped.findings, *(s.finding for s in suppressed)), catalogue),
@@ -235,8 +235,9 @@ def project_names(paths: Iterable[str]) -> frozenset[str]:
     return frozenset(names)
 
 
-def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanMeta:
+def _meta(target: Target, path: Path, collection: Collection, options: ScanOptions) -> ScanMeta:
     """Provenance of the scan."""
+    lines = sum(len(f.lines) for f in collection.index.files.values())
     return ScanMeta(
         target=target.root.name,
         root=path.as_posix(),
@@ -253,4 +254,6 @@ def _meta(target: Target, path: Path, lines: int, options: ScanOptions) -> ScanM
         untrusted=target.untrusted,
         not_analysed=target.not_analysed,
         config=os.path.relpath(options.config, target.root) if options.config is not None else "",
+        linter=collection.linter.name,
+        linter_reason=collection.linter.reason,
     )

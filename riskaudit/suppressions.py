@@ -192,13 +192,20 @@ def _unused(
 
 
 def judgeable_rules(catalogue: Catalogue, runs: Iterable[ToolRun], kept_rules: Collection[str]) -> frozenset[str]:
-    """Selected rules all of whose feeding tools ran successfully: only they can be judged unused."""
+    """Selected rules all of whose feeding tools in this scan ran successfully: only they can be judged unused.
+
+    A tool that is not part of the scan at all (the linter not chosen) feeds nothing, so it is not waited for;
+    a rule that no tool of the scan feeds cannot be judged.
+    """
+    runs = tuple(runs)
     ran = {run.name for run in runs if run.status is ToolStatus.OK}
-    return frozenset(
-        rule_id
-        for rule_id in kept_rules
-        if rule_id in catalogue.rules and all(m.tool in ran for m in catalogue.rules[rule_id].mappings)
-    )
+    present = {run.name for run in runs}
+
+    def judgeable(rule_id: str) -> bool:
+        feeding = [m.tool for m in catalogue.rules[rule_id].mappings if m.tool in present]
+        return bool(feeding) and all(tool in ran for tool in feeding)
+
+    return frozenset(rule_id for rule_id in kept_rules if rule_id in catalogue.rules and judgeable(rule_id))
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 A developer who silenced mypy's ``unused-coroutine`` on a line (``# type: ignore[unused-coroutine]``) has
 decided about that defect; riskaudit's detector, which finds the same defect (RA101), must not bring it
-back. A line's ``# type: ignore[code, ...]`` (mypy) and ``# noqa: CODE, ...`` (flake8) count for a finding
+back. A line's ``# type: ignore[code, ...]`` (mypy) and ``# noqa: CODE, ...`` (flake8 and ruff) count for a finding
 of a rule that the catalogue maps the commented code onto, when the commented tool is not among the
 finding's sources (if it still reported the line, its comment did not cover this defect). A bare
 ``# type: ignore`` or ``# noqa`` names no defect and counts for nothing here.
@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 
 from riskaudit.catalogue import Rule
+from riskaudit.collectors.linter_choice import LINTERS
 from riskaudit.models import Finding
 
 _TYPE_IGNORE = re.compile(r"#\s*type:\s*ignore\[(?P<codes>[^\]]*)\]")
@@ -20,7 +21,10 @@ _NOQA = re.compile(r"#\s*noqa\s*:\s*(?P<codes>[A-Z]+[0-9]+(?:[\s,]+[A-Z]+[0-9]+)
 
 
 def tool_comment_codes(line: str) -> tuple[tuple[str, str], ...]:
-    """``(tool, code)`` of each code a line's own tool comments name, in the order written."""
+    """``(tool, code)`` of each code a line's own tool comments name, in the order written.
+
+    A ``# noqa`` comment counts as flake8's; ruff reads the same comments (``LINTERS`` in ``own_suppression``).
+    """
     found: list[tuple[str, str]] = []
     for match in _TYPE_IGNORE.finditer(line):
         found.extend(("mypy", code.strip()) for code in match["codes"].split(",") if code.strip())
@@ -33,13 +37,16 @@ def own_suppression(finding: Finding, line: str, rule: Rule) -> str:
     """The reason a finding counts as silenced by the line's own tool comment, or empty when it does not."""
     sources = {source.partition(":")[0] for source in finding.sources}
     for tool, code in tool_comment_codes(line):
-        if tool in sources:
+        readers = LINTERS if tool in LINTERS else (tool,)
+        if sources.intersection(readers):
             continue
         covers = any(
-            mapping.message is None and not mapping.requires and mapping.matches(tool, code, "", frozenset())
+            mapping.message is None and not mapping.requires and mapping.matches(reader, code, "", frozenset())
             for mapping in rule.mappings
+            for reader in readers
         )
         if covers:
             comment = f"# type: ignore[{code}]" if tool == "mypy" else f"# noqa: {code}"
-            return f"silenced by the line's own `{comment}` ({tool}'s code for this defect)"
+            owner = "the linter" if tool in LINTERS else tool
+            return f"silenced by the line's own `{comment}` ({owner}'s code for this defect)"
     return ""

@@ -199,16 +199,19 @@ def test_mapping(
 
 
 MESSAGE_SAMPLES = {
-    ("RA106", "assignment"): SQL_REUSE,
-    ("RA106", "variable-reuse"): (
+    ("RA106", "mypy", "assignment"): SQL_REUSE,
+    ("RA106", "riskaudit", "variable-reuse"): (
         "`stmt` holds delete() on one path and is rebound here to update() on another: "
         "which one the code below uses depends on the path taken"
     ),
     # captured from mypy 1.x on `load().id` and `rows()["k"]` with async def load/rows
-    ("RA119", "attr-defined"): '"Coroutine[Any, Any, User]" has no attribute "id"',
-    ("RA119", "index"): 'Value of type "Coroutine[Any, Any, dict[str, int]]" is not indexable',
-    ("RA401", "C901"): "'f' is too complex (15)",
-    ("RA402", "C901"): "'f' is too complex (45)",
+    ("RA119", "mypy", "attr-defined"): '"Coroutine[Any, Any, User]" has no attribute "id"',
+    ("RA119", "mypy", "index"): 'Value of type "Coroutine[Any, Any, dict[str, int]]" is not indexable',
+    ("RA401", "flake8", "C901"): "'f' is too complex (15)",
+    ("RA402", "flake8", "C901"): "'f' is too complex (45)",
+    # captured from ruff 0.17 (C901 with max-complexity = 10)
+    ("RA401", "ruff", "C901"): "`f` is too complex (15 > 10)",
+    ("RA402", "ruff", "C901"): "`f` is too complex (45 > 10)",
 }
 """A message each message-conditioned mapping of the real catalogue accepts."""
 
@@ -220,7 +223,7 @@ def _all_mappings() -> list[tuple[str, int]]:
 @pytest.mark.parametrize(("rule_id", "index"), _all_mappings())
 def test_no_mapping_is_shadowed(catalogue: Catalogue, rule_id: str, index: int) -> None:
     mapping: RuleMapping = catalogue.get(rule_id).mappings[index]
-    message = MESSAGE_SAMPLES[(rule_id, mapping.code)] if mapping.message is not None else ""
+    message = MESSAGE_SAMPLES[(rule_id, mapping.tool, mapping.code)] if mapping.message is not None else ""
     assert mapping.matches(mapping.tool, mapping.code, message, mapping.requires)
     rule = catalogue.match(mapping.tool, mapping.code, message, mapping.requires)
     assert rule is not None and rule.id == rule_id

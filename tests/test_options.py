@@ -56,6 +56,7 @@ COMMAND_LINE: dict[str, tuple[list[str], object]] = {
     "diff": (["--diff", "origin/main"], "origin/main"),
     "untrusted": (["--untrusted"], True),
     "config": (["--config", "cfg.toml"], Path("cfg.toml")),
+    "linter": (["--linter", "ruff"], "ruff"),
 }
 """Each command-line option given, and the ScanOptions value it must produce."""
 
@@ -64,6 +65,7 @@ CONFIG_FILE: dict[str, tuple[str, Any]] = {
     "select": ('select = ["ra1"]', ("RA1",)),
     "ignore": ('ignore = ["RA203", "RA3"]', ("RA203", "RA3")),
     "timeout": ("timeout = 30", 30.0),
+    "linter": ('linter = "flake8"', "flake8"),
     "baseline": ('baseline = "b.json"', "b.json"),
     "total-coverage-threshold": ("total-coverage-threshold = 75", 75.0),
     "exclude": ('exclude = ["legacy/*"]', ("legacy/*",)),

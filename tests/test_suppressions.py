@@ -171,6 +171,15 @@ def test_judgeable_rules_need_every_feeding_tool_to_have_run() -> None:
     assert judgeable_rules(catalogue, runs, {"RA203"}) == frozenset()
 
 
+def test_a_linter_the_scan_did_not_choose_does_not_keep_its_rules_from_being_judged() -> None:
+    catalogue = default_catalogue()
+    assert {"flake8", "ruff"} <= {m.tool for m in catalogue.rules["RA203"].mappings}
+    for linter in ("flake8", "ruff"):
+        runs = [ToolRun(linter, ToolStatus.OK), ToolRun("mypy", ToolStatus.OK)]
+        expected = {"RA203", "RA298"} if linter == "ruff" else {"RA203"}  # RA298: ruff's alone
+        assert judgeable_rules(catalogue, runs, {"RA203", "RA298"}) == expected
+
+
 # --- real scans -------------------------------------------------------------------------------
 
 LEGACY = '''"""Legacy helpers with planted defects and suppressions."""

@@ -15,6 +15,7 @@ from typing import Protocol
 
 from riskaudit.caching.store import Cache
 from riskaudit.discovery import Target
+from riskaudit.collectors.linter_choice import LinterChoice
 from riskaudit.layers import LayerMap
 from riskaudit.models import CoverageData, FunctionComplexity, ToolRun
 from riskaudit.options import ScanOptions
@@ -72,6 +73,8 @@ class CollectContext:
     """The pool of worker processes shared by the collectors that spread per-file work, or None."""
     jobs: int
     """How many worker processes that pool has."""
+    linter: LinterChoice
+    """The linter the scan runs (flake8 or ruff) and why."""
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,7 @@
 """The registry of collectors: which tools riskaudit runs, in the order their runs are reported.
 
-The order here is the order of the runs in every report, and the tool names here are the only ones a
+The order here is the order of the runs in every report (the linter's one run is flake8's or ruff's,
+whichever the scan chose), and the tool names here are the only ones a
 rule file may map (``catalogue``) and a report may show: a tool cannot be run and then dropped, nor
 named in a rule and never run. Entries name the module holding the collector, so that reading the
 tool list imports no tool.
@@ -10,10 +11,11 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass
+from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
-    from riskaudit.collectors.interface import Collector
+    from riskaudit.collectors.interface import CollectContext, Collector
 
 
 @dataclass(frozen=True)
@@ -24,17 +26,33 @@ class Entry:
     """The names of its runs, in report order."""
     module: str
     """The module whose ``COLLECTOR`` it is."""
+    chosen: Callable[[CollectContext], tuple[str, ...]] | None = None
+    """For a collector whose runs depend on the scan (the linter, the tests): the ones this scan has."""
 
     def collector(self) -> Collector:
         """The collector object (imports its module)."""
         return cast("Collector", importlib.import_module(self.module).COLLECTOR)
 
+    def runs_in(self, context: CollectContext) -> tuple[str, ...]:
+        """The names of the runs it produces in this scan: all its tools, or the chosen ones."""
+        return self.tools if self.chosen is None else self.chosen(context)
+
+
+def _linter(context: CollectContext) -> tuple[str, ...]:
+    """The linter the scan runs (``riskaudit.collectors.linter_choice``)."""
+    return (context.linter.name,)
+
+
+def _tests(context: CollectContext) -> tuple[str, ...]:
+    """The test run when the scan runs the tests, and coverage's run."""
+    return ("pytest", "coverage") if context.options.run_tests else ("coverage",)
+
 
 REGISTRY: tuple[Entry, ...] = (
-    Entry(("flake8",), "riskaudit.collectors.flake8"),
+    Entry(("flake8", "ruff"), "riskaudit.collectors.linter", _linter),
     Entry(("mypy",), "riskaudit.collectors.mypy"),
     Entry(("radon",), "riskaudit.collectors.radon"),
-    Entry(("pytest", "coverage"), "riskaudit.collectors.tests"),
+    Entry(("pytest", "coverage"), "riskaudit.collectors.tests", _tests),
     Entry(("riskaudit",), "riskaudit.collectors.detectors"),
 )
 """Every collector, in report order."""

@@ -29,7 +29,7 @@ _NOT_FOUND = re.compile(r'^Cannot find implementation or library stub for module
 _NO_STUBS = re.compile(r'^Library stubs not installed for "(?P<module>[^"]+)"')
 _STUB_HINT = re.compile(r"pip install (?P<package>[A-Za-z0-9_.\-]+)")
 _MODULE_ATTRIBUTE = re.compile(r'^Module(?: "(?P<module>[^"]+)")? has no attribute "(?P<attr>[^"]+)"')
-_SYNTAX_CODES = {("flake8", "E999"), ("mypy", "syntax")}
+_SYNTAX_CODES = {("flake8", "E999"), ("ruff", "invalid-syntax"), ("ruff", "E999"), ("mypy", "syntax")}
 _MYPY_MAJOR = re.compile(r"mypy (\d+)\.")
 
 

@@ -1,8 +1,8 @@
 """Collect: every registered collector, concurrently, on one target; the sources read and parsed once.
 
-flake8 and mypy run as subprocesses from threads; radon and the detectors spread their per-file work
-over one pool of worker processes; the test suite and coverage run in a thread of their own. The source
-index is built here while the subprocess tools run, and handed to the collectors that read it.
+The linter (flake8 or ruff) and mypy run as subprocesses from threads; radon and the detectors spread
+their per-file work over one pool of worker processes; the test suite and coverage run in a thread of
+their own. The source index is built here while the subprocess tools run, and handed to the collectors that read it.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from riskaudit.caching.store import Cache
 from riskaudit.collectors.interface import CollectContext, Collected, Listener, Sources
+from riskaudit.collectors.linter_choice import LinterChoice, choose_linter
 from riskaudit.collectors.registry import REGISTRY, Entry
 from riskaudit.discovery import Target
 from riskaudit.layers import Layer, LayerMap, assign_layers, content_kinds
@@ -33,6 +34,8 @@ class Collection:
     """Every analysed file."""
     layers: LayerMap
     """The critical layer of each file."""
+    linter: LinterChoice
+    """The linter that ran (flake8 or ruff) and why."""
 
 
 class UndeclaredRunError(RuntimeError):
@@ -49,10 +52,10 @@ def file_layers(index: SourceIndex, layers: Sequence[Layer], target: Target) -> 
     return assign_layers(layers, kinds, (f.path for f in target.files if role_of(f.path) != SOURCE))
 
 
-def checked(entry: Entry, collected: Collected) -> Collected:
-    """The result, after checking that every run it holds is one its registry entry declares."""
+def checked(entry: Entry, collected: Collected, context: CollectContext) -> Collected:
+    """The result, after checking that every run it holds is one its registry entry declares for this scan."""
     for run in collected.runs:
-        if run.name not in entry.tools:
+        if run.name not in entry.runs_in(context):
             raise UndeclaredRunError(f"{entry.module} returned a run {run.name!r} its registry entry does not declare")
     return collected
 
@@ -64,10 +67,11 @@ def collect(target: Target, options: ScanOptions, cache: Cache, listener: Listen
     with ThreadPoolExecutor(max_workers=len(REGISTRY), thread_name_prefix="riskaudit") as pool, worker_pool(
         jobs
     ) as workers:
-        context = CollectContext(target, options, cache, Sources(ready), workers, jobs)
+        linter = choose_linter(target.root, options.linter, target.untrusted)
+        context = CollectContext(target, options, cache, Sources(ready), workers, jobs, linter)
         futures: dict[Future[Collected], Entry] = {}
         for entry in REGISTRY:
-            for tool in entry.tools:
+            for tool in entry.runs_in(context):
                 listener.started(tool)
             futures[pool.submit(entry.collector().collect, context)] = entry
         try:
@@ -80,7 +84,7 @@ def collect(target: Target, options: ScanOptions, cache: Cache, listener: Listen
         results: dict[str, Collected] = {}
         for future in as_completed(futures):
             entry = futures[future]
-            results[entry.module] = checked(entry, future.result())
+            results[entry.module] = checked(entry, future.result(), context)
             for run in results[entry.module].runs:
                 listener.finished(run)
-    return Collection(tuple(results[entry.module] for entry in REGISTRY), index, layers)
+    return Collection(tuple(results[entry.module] for entry in REGISTRY), index, layers, linter)

@@ -66,6 +66,8 @@ class Header:
     """``*.py`` entries left out, each ``path (why)``."""
     config: str
     """The config file read, relative to the target; empty when none was."""
+    linter: str
+    """The linter that ran and why, like ``ruff (the project configures ruff ..., not flake8)``; empty: unknown."""
 
 
 @dataclass(frozen=True)
@@ -130,6 +132,7 @@ def header(meta: ScanMeta, baseline: BaselineSummary | None, diff: DiffScope | N
         untrusted=meta.untrusted,
         not_analysed=meta.not_analysed,
         config=meta.config,
+        linter=f"{meta.linter} ({meta.linter_reason})" if meta.linter_reason else meta.linter,
     )
 
 

@@ -21,7 +21,7 @@ class RuleView:
     title: str
     """One-line title."""
     category: str
-    """Rule family: runtime, typing, test-gap, data-integrity, concurrency, maintainability."""
+    """Rule family: runtime, typing, test-gap, data-integrity, concurrency, security, maintainability."""
     severity: str
     """Default severity, like ``high``."""
     severity_label: str

@@ -40,7 +40,9 @@ from typing import Any
 
 from riskaudit import __version__ as RISKAUDIT_VERSION
 from riskaudit.collectors import mypy as mypy_collector
+from riskaudit.collectors import ruff as ruff_collector
 from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG
+from riskaudit.collectors.linter_choice import choose_linter
 from riskaudit.running.launch import module_command
 from riskaudit.running.process import pick_interpreter
 from riskaudit.discovery import Target, load_target
@@ -70,7 +72,7 @@ class Project:
     """A pinned source release used as a benchmark target."""
 
     label: str
-    """``medium`` or ``large``."""
+    """``medium``, ``large`` or ``ruff``."""
     name: str
     """Its PyPI name."""
     version: str
@@ -79,12 +81,16 @@ class Project:
     """The package folder inside the sdist; only it is copied into the target."""
     touch: str
     """The target-relative module appended to in the one-touched-file run."""
+    configs: tuple[str, ...] = ()
+    """Files of the sdist's root copied into the target root with the package: the project's own tool config."""
 
 
 PROJECTS = {
     "medium": Project("medium", "rich", "13.9.4", "rich", "rich/console.py"),
     "large": Project("large", "sqlalchemy", "2.0.36", "lib/sqlalchemy", "sqlalchemy/orm/session.py"),
+    "ruff": Project("ruff", "starlette", "1.10.0", "starlette", "starlette/routing.py", ("pyproject.toml",)),
 }
+"""The targets: two without any tool config (every tool's defaults), one with its own ruff and mypy config."""
 
 
 # ----------------------------------------------------------------------------- preparing
@@ -135,6 +141,8 @@ def workspace(project: Project, sdist: Path, cache: Path) -> Path:
     shutil.rmtree(root, ignore_errors=True)
     package = sdist / project.package
     shutil.copytree(package, root / package.name, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for config in project.configs:
+        shutil.copy2(sdist / config, root / config)
     commit_all(root, targets, f"{project.name} {project.version}")
     ready.write_text("ok\n", encoding="utf-8")
     return root
@@ -244,7 +252,7 @@ def riskaudit_details(sample: Sample, output: Path) -> None:
     sample.extra["statuses"] = {name: run.get("status") for name, run in runs.items()}
     sample.extra["findings"] = len(data.get("findings", []))
     failed = [f"{name}: {run.get('reason', '')[:160]}" for name, run in runs.items()
-              if name in ("flake8", "mypy", "radon", "riskaudit") and run.get("status") != "ok"]
+              if name in ("flake8", "ruff", "mypy", "radon", "riskaudit") and run.get("status") != "ok"]
     if failed:
         sample.note = "INCOMPLETE " + "; ".join(failed)
 
@@ -270,20 +278,29 @@ def measure_riskaudit(setup: Setup, results: dict[str, list[Sample]]) -> None:
         results.setdefault(name, []).append(sample)
 
 
+def linter_command(setup: Setup, files: Sequence[str]) -> tuple[str, list[str]]:
+    """The project's linter (as riskaudit chooses it) and its command as riskaudit runs it on these files."""
+    linter = choose_linter(setup.root).name
+    python, _ = pick_interpreter(setup.target.python, linter)
+    if linter == "ruff":
+        report = setup.work / "ruff-alone.json"
+        return linter, [*module_command(python, "ruff"), *ruff_collector.OPTIONS, f"--output-file={report}", *files]
+    flake8 = [*module_command(python, "flake8"), "--exit-zero", f"--format={FORMAT}"]
+    return linter, [*flake8, f"--append-config={NEUTRAL_CONFIG}", "--", *files]
+
+
 def measure_tools(setup: Setup, results: dict[str, list[Sample]]) -> None:
-    """flake8, mypy (cold, then warm) and radon alone, each the way riskaudit runs it."""
+    """The linter (flake8 or ruff), mypy (cold, then warm) and radon alone, each the way riskaudit runs it."""
     files = [f.path for f in setup.target.files]
     runner, root = setup.runner, setup.root
-    flake8_python, _ = pick_interpreter(setup.target.python, "flake8")
-    flake8 = [*module_command(flake8_python, "flake8"), "--exit-zero", f"--format={FORMAT}"]
-    flake8 += [f"--append-config={NEUTRAL_CONFIG}", "--", *files]
+    linter, lint = linter_command(setup, files)
     mypy_python, _ = pick_interpreter(setup.target.python, "mypy")
     use_json = mypy_collector.supports_json(setup.versions["mypy"])
     mypy = mypy_collector.build_command(mypy_python, setup.target, use_json, files)
     mypy_cache = _fresh(setup.work, "mypy-cache")
     radon = [sys.executable, "-m", "radon"]
     for name, command, cache in (
-        ("flake8", flake8, None),
+        (linter, lint, None),
         ("mypy cold", mypy, mypy_cache),
         ("mypy warm", mypy, mypy_cache),
         ("radon cc", [*radon, "cc", "--json", "--show-closures", *files], None),
@@ -343,9 +360,10 @@ def prepare(project: Project, cache: Path, args: argparse.Namespace) -> Setup:
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
     work = cache / "runs" / f"{project.label}-{stamp}"
     work.mkdir(parents=True)
+    linter = choose_linter(root).name
     versions = {
         "riskaudit": RISKAUDIT_VERSION,
-        "flake8": version_of(pick_interpreter(python, "flake8")[0], "flake8"),
+        linter: version_of(pick_interpreter(python, linter)[0], linter),
         "mypy": version_of(pick_interpreter(python, "mypy")[0], "mypy"),
         "radon": version_of(sys.executable, "radon"),
     }
@@ -501,8 +519,9 @@ def _interrupt_safe() -> Iterator[None]:
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     """The command line."""
     parser = argparse.ArgumentParser(description="riskaudit's performance benchmark (see benchmarks/README.md)")
-    parser.add_argument("--target", choices=("medium", "large", "all"), default="medium",
-                        help="medium: rich 13.9.4 (~27k lines); large: sqlalchemy 2.0.36 (~232k lines)")
+    parser.add_argument("--target", choices=(*PROJECTS, "all"), default="medium",
+                        help="medium: rich 13.9.4 (~27k lines); large: sqlalchemy 2.0.36 (~232k lines); "
+                        "ruff: starlette 1.10.0 with its own ruff and mypy config (~7k lines); all: the three")
     parser.add_argument("--repeat", type=int, default=3, help="repetitions of every measurement (default 3)")
     parser.add_argument("--cache", type=Path, default=BENCHMARKS / ".cache", help="download and work folder")
     parser.add_argument("--timeout", type=float, default=3600.0, help="seconds before one run is killed")
@@ -537,7 +556,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not subreaper():
         print("warning: could not become a child subreaper (Linux only): the cpu column leaves out processes a "
               "command leaves behind, such as riskaudit's worker pool, and undercounts riskaudit", file=sys.stderr)
-    labels = ("medium", "large") if args.target == "all" else (args.target,)
+    labels = tuple(PROJECTS) if args.target == "all" else (args.target,)
     fresh: dict[str, dict[str, Any]] = {}
     with _interrupt_safe():
         for label in labels:

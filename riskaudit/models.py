@@ -67,6 +67,7 @@ ENVIRONMENT_KINDS = (
     "python-version",
     "interpreter",
     "runtime-attribute",
+    "tool-version",
 )
 """What an environment issue is about: the target's environment, not its code, limited the analysis."""
 

@@ -113,6 +113,14 @@ def test_rufs_noqa_comment_silences_riskaudits_finding_of_the_same_defect(result
     assert silenced.finding.rule_id == "RA501" and "noqa: DTZ005" in silenced.reason
 
 
+def test_a_ruff_other_than_the_projects_pinned_release_is_an_environment_issue(result: ScanResult) -> None:
+    run = result.run("ruff")
+    assert run is not None
+    (issue,) = [issue for issue in result.environment if issue.kind == "tool-version"]
+    assert issue in run.environment and issue.subject == "ruff"
+    assert f"{run.version} ran, the project pins ruff 0.6.9 (.pre-commit-config.yaml)" in issue.detail
+
+
 def test_ruff_writes_nothing_into_the_target(result: ScanResult, project: Path) -> None:
     assert result.run("ruff") is not None
     assert not (project / ".ruff_cache").exists()

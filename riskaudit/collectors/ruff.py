@@ -4,7 +4,8 @@ The target's own ruff runs when its environment has one, else riskaudit's. ruff 
 config itself (the nearest ``pyproject.toml`` with ``[tool.ruff]``, ``ruff.toml`` or ``.ruff.toml``
 from each file up), honours its excludes (``--force-exclude``, as a direct run of ``ruff check .``
 would skip them), fixes nothing and writes no ``.ruff_cache`` into the target (riskaudit caches per
-file). Under ``--untrusted`` it runs with ``--isolated``: no config, ruff's default rules.
+file). Under ``--untrusted`` it runs with ``--isolated``: no config, ruff's default rules. A ruff other
+than the release the project pins is an environment issue of the run (``ruff_version``).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from riskaudit.caching.tool_results import cached_tool_version, per_file
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.collectors.linter_choice import RUFF_FILES
 from riskaudit.collectors.ruff_output import RuffOutputError, parse_output
+from riskaudit.collectors.ruff_version import project_pin, version_issue
 from riskaudit.discovery import Target
 from riskaudit.environment.python import tool_interpreter
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
@@ -116,7 +118,8 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
         findings = per_file(cache, "ruff", key, target.root, files, analyse)
     if findings is None:
         return replace(outcome[0], duration=time.monotonic() - start)
-    return replace(run, findings=findings, duration=time.monotonic() - start)
+    issue = None if target.untrusted else version_issue(version, project_pin(target.root))
+    return replace(run, findings=findings, duration=time.monotonic() - start, environment=(issue,) if issue else ())
 
 
 class Ruff:

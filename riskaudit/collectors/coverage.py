@@ -26,6 +26,39 @@ class CoverageDataError(ValueError):
     """A coverage data file that cannot be read as what its name says it is."""
 
 
+PARALLEL_PREFIX = ".coverage."
+"""Names of ``coverage run -p`` data files start so (``.coverage.HOST.PID.RANDOM``): combined when nothing else is."""
+
+
+def parallel_data(root: Path, project_root: Path | None = None) -> list[Path]:
+    """The parallel data files (``coverage run -p``) of the first folder holding any: the target root, the project's."""
+    for folder in dict.fromkeys(f for f in (root, project_root) if f is not None):
+        found = sorted(p for p in folder.glob(f"{PARALLEL_PREFIX}*") if p.is_file() and not p.is_symlink())
+        if found:
+            return found
+    return []
+
+
+def combine_parallel(files: Sequence[Path], target: Target, timeout: float, into: Path) -> Path:
+    """``coverage combine --keep`` of parallel data files into a private data file in ``into`` (the target's stay).
+
+    Raises:
+        CoverageDataError: when coverage cannot combine them (its reason).
+    """
+    python, _ = pick_interpreter(target.python, "coverage")
+    combined = into / ".coverage"
+    command = [*module_command(python, "coverage"), "combine", "--keep", "-q", f"--data-file={combined}"]
+    cwd = target.root
+    if target.untrusted:  # riskaudit's own rc file (no plugins) and nothing to import from the cwd
+        command.append(f"--rcfile={isolation.coverage_config()}")
+        cwd = isolation.work_dir()
+    result = run_process([*command, *(str(f.resolve()) for f in files)], cwd=cwd, timeout=timeout)
+    if result.returncode != 0 or not combined.is_file():
+        reason = result.error or tail(result.stderr or result.stdout) or f"exit code {result.returncode}"
+        raise CoverageDataError(f"coverage combine failed: {reason}")
+    return combined
+
+
 def find_data_file(root: Path, explicit: Path | None, project_root: Path | None = None) -> Path | None:
     """The given data file, or the newest of ``DATA_FILES`` in the target root, else in the project root.
 
@@ -261,16 +294,42 @@ def collect(
 ) -> tuple[ToolRun, CoverageData | None]:
     """Read the target's coverage data; no data is "not measured" (skipped), bad data is a failure.
 
-    ``lines`` holds the line count of each scanned file (from the source index): data past a file's
-    end is stale.
+    Without a data file, the parallel data files of ``coverage run -p`` (``.coverage.*``) are combined
+    into a private file, as ``coverage combine --keep`` does, and read. ``lines`` holds the line count of
+    each scanned file (from the source index): data past a file's end is stale.
     """
     start = time.monotonic()
     path = find_data_file(target.root, explicit, project_root)
-    if path is None:
+    parallel = parallel_data(target.root, project_root) if path is None else []
+    if path is None and not parallel:
         where = "the target" + (f" or {project_root}" if project_root not in (None, target.root) else "")
-        reason = f"not measured: no {', '.join(DATA_FILES)} in {where}; pass --coverage-file"
+        reason = f"not measured: no {', '.join(DATA_FILES)} or {PARALLEL_PREFIX}* in {where}; pass --coverage-file"
         return ToolRun("coverage", ToolStatus.SKIPPED, reason=reason), None
-    shown = relative_posix(str(path.resolve()), target.root)
+    if path is not None:
+        return _measured(path, relative_posix(str(path.resolve()), target.root), target, layers,
+                         total_threshold, timeout, lines, start)
+    first = relative_posix(str(parallel[0].resolve()), target.root)
+    shown = f"{first} and {len(parallel) - 1} more parallel data file(s), combined" if len(parallel) > 1 else first
+    with tempfile.TemporaryDirectory(prefix="riskaudit-combine-") as temp:
+        try:
+            combined = combine_parallel(parallel, target, timeout, Path(temp))
+        except CoverageDataError as exc:
+            failed = f"{shown}: {exc}"
+            return ToolRun("coverage", ToolStatus.FAILED, reason=failed, duration=time.monotonic() - start), None
+        return _measured(combined, shown, target, layers, total_threshold, timeout, lines, start)
+
+
+def _measured(
+    path: Path,
+    shown: str,
+    target: Target,
+    layers: LayerMap,
+    total_threshold: float,
+    timeout: float,
+    lines: Mapping[str, int],
+    start: float,
+) -> tuple[ToolRun, CoverageData | None]:
+    """The run and measurement of one data file (``shown`` as the report names it)."""
     if not path.is_file():
         reason = f"{shown}: no such coverage data file"
         return ToolRun("coverage", ToolStatus.FAILED, reason=reason), None

@@ -13,7 +13,8 @@ from riskaudit.caching.store import NO_CACHE, Cache, config_digest, digest
 from riskaudit.collectors import flake8_plugins
 from riskaudit.running import isolation
 from riskaudit.caching.tool_results import cached_tool_version, per_file
-from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, Flake8OutputError, parse_output
+from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, parse_output
+from riskaudit.collectors.report_file import read_report
 from riskaudit.collectors.flake8_plugins import Omission
 from riskaudit.running.launch import module_command
 from riskaudit.running.process import display_command, failure, run_process, tail
@@ -165,14 +166,9 @@ def _analyse_all(
                 failed = replace(run, status=ToolStatus.FAILED, reason=failure(result, reason))
                 outcome.append(failed)
             return isolated
-        try:
-            parsed = parse_output(report.read_text(encoding="utf-8", errors="replace"), target.root)
-        except OSError as exc:
-            problem = f"flake8 exited 0 but its report cannot be read ({exc.strerror or exc})"
-            outcome.append(replace(run, status=ToolStatus.FAILED, reason=problem))
-            return None
-        except Flake8OutputError as exc:
-            outcome.append(replace(run, status=ToolStatus.FAILED, reason=str(exc)))
+        parsed = read_report(report, parse_output, target.root, "flake8")
+        if isinstance(parsed, str):
+            outcome.append(replace(run, status=ToolStatus.FAILED, reason=parsed))
             return None
         grouped: dict[str, list[RawFinding]] = {}
         for finding in parsed:

@@ -20,7 +20,8 @@ from riskaudit.caching.store import NO_CACHE, Cache, digest, file_digest
 from riskaudit.caching.tool_results import cached_tool_version, per_file
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.collectors.linter_choice import RUFF_FILES
-from riskaudit.collectors.ruff_output import RuffOutputError, parse_output
+from riskaudit.collectors.report_file import read_report
+from riskaudit.collectors.ruff_output import parse_output
 from riskaudit.collectors.ruff_version import project_pin, version_issue
 from riskaudit.discovery import Target
 from riskaudit.environment.python import tool_interpreter
@@ -96,14 +97,9 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
                 reason = result.error or tail("\n".join(errors) or result.stderr or result.stdout)
                 outcome.append(replace(run, status=ToolStatus.FAILED, reason=failure(result, reason or "no output")))
                 return None
-            try:
-                parsed = parse_output(report.read_text(encoding="utf-8", errors="replace"), target.root)
-            except OSError as exc:
-                problem = f"ruff exited 0 but its report cannot be read ({exc.strerror or exc})"
-                outcome.append(replace(run, status=ToolStatus.FAILED, reason=problem))
-                return None
-            except RuffOutputError as exc:
-                outcome.append(replace(run, status=ToolStatus.FAILED, reason=str(exc)))
+            parsed = read_report(report, parse_output, target.root, "ruff")
+            if isinstance(parsed, str):
+                outcome.append(replace(run, status=ToolStatus.FAILED, reason=parsed))
                 return None
             grouped: dict[str, list[RawFinding]] = {path: [] for path in todo}
             for finding in parsed:

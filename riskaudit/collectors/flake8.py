@@ -9,17 +9,17 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from riskaudit.collectors.tool_launch import tool_launch
 from riskaudit.caching.store import NO_CACHE, Cache, config_digest, digest
 from riskaudit.collectors import flake8_plugins
 from riskaudit.running import isolation
-from riskaudit.caching.tool_results import cached_tool_version, per_file
+from riskaudit.caching.tool_results import per_file
 from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, parse_output
 from riskaudit.collectors.report_file import read_report
 from riskaudit.collectors.flake8_plugins import Omission
 from riskaudit.running.launch import module_command
 from riskaudit.running.process import display_command, failure, run_process, tail
 from riskaudit.discovery import Target
-from riskaudit.environment.python import tool_interpreter
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
@@ -92,12 +92,9 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     the project's config; plugins of the config the environment lacks are left out (an environment
     issue of the run).
     """
-    needed = target.declared_python.version if target.declared_python else None
-    python, origin = tool_interpreter(target.python, "flake8", target.root, needed, search=not target.untrusted)
-    executable = f"{python} -m flake8 ({origin})"
-    cwd = isolation.work_dir() if target.untrusted else target.root
     # --isolated: the version does not depend on the config, and a config naming a missing plugin cannot fail it
-    version, problem = cached_tool_version(python, "flake8", cwd, cache, ("--isolated",))
+    launch = tool_launch(target, "flake8", cache, ("--isolated",))
+    python, executable, version, problem = launch.python, launch.executable, launch.version, launch.problem
     if problem:
         return ToolRun("flake8", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [f.path for f in target.files]

@@ -11,12 +11,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
 
+from riskaudit.collectors.tool_launch import tool_launch
 from riskaudit.collectors.paths import relative_posix
 from riskaudit.caching.store import (
     NO_CACHE, Cache, config_digest, digest, file_digest, findings_from_json, findings_to_json,
 )
 from riskaudit.running import isolation
-from riskaudit.caching.tool_results import cached_tool_version, environment_stamp
+from riskaudit.caching.tool_results import environment_stamp
 from riskaudit.running.workers import worker_count
 from riskaudit.running.launch import module_command, safe_code
 from riskaudit.collectors.mypy_config import CONFIG_FILES, MypyConfig, find_config, without_plugins
@@ -24,7 +25,7 @@ from riskaudit.collectors.mypy_layout import MypyLayout, plan_layout, write_stub
 from riskaudit.running.process import ProcessResult, display_command, failure, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment import FIX_DEPENDENCIES
-from riskaudit.environment.python import interpreter_version, tool_interpreter, version_text
+from riskaudit.environment.python import interpreter_version, version_text
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import EnvironmentIssue, RawFinding, ToolRun, ToolStatus
 
@@ -478,11 +479,8 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE, cores: int 
     in ``.riskaudit_cache/mypy`` (unless ``MYPY_CACHE_DIR`` says otherwise); mypy 2 then checks in parallel
     on the ``cores`` (default: this machine's) the rest of the scan leaves free.
     """
-    needed = target.declared_python.version if target.declared_python else None
-    python, origin = tool_interpreter(target.python, "mypy", target.root, needed, search=not target.untrusted)
-    executable = f"{python} -m mypy ({origin})"
-    cwd = isolation.work_dir() if target.untrusted else target.root
-    version, problem = cached_tool_version(python, "mypy", cwd, cache)
+    launch = tool_launch(target, "mypy", cache)
+    python, executable, version, problem = launch.python, launch.executable, launch.version, launch.problem
     if problem:
         return ToolRun("mypy", ToolStatus.FAILED, executable=executable, reason=problem)
     files = [str(target.root / path) if target.untrusted else path for path in checked_files(target)]

@@ -16,17 +16,16 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+from riskaudit.collectors.tool_launch import tool_launch
 from riskaudit.caching.store import NO_CACHE, Cache, digest, file_digest
-from riskaudit.caching.tool_results import cached_tool_version, per_file
+from riskaudit.caching.tool_results import per_file
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.collectors.linter_choice import RUFF_FILES
 from riskaudit.collectors.report_file import read_report
 from riskaudit.collectors.ruff_output import parse_output
 from riskaudit.collectors.ruff_version import project_pin, version_issue
 from riskaudit.discovery import Target
-from riskaudit.environment.python import tool_interpreter
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
-from riskaudit.running import isolation
 from riskaudit.running.launch import module_command
 from riskaudit.running.process import display_command, failure, run_process, tail
 
@@ -64,11 +63,10 @@ def ruff_errors(stderr: str) -> list[str]:
 
 def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
     """Run ruff on the target's files (changed ones only, with a cache) and return its findings."""
-    needed = target.declared_python.version if target.declared_python else None
-    python, origin = tool_interpreter(target.python, "ruff", target.root, needed, search=not target.untrusted)
-    executable = f"{python} -m ruff ({origin})"
-    cwd = isolation.work_dir() if target.untrusted else target.root
-    version, problem = cached_tool_version(python, "ruff", cwd, cache)
+    launch = tool_launch(target, "ruff", cache)
+    python, executable, version, problem, cwd = (
+        launch.python, launch.executable, launch.version, launch.problem, launch.cwd
+    )
     if problem:
         reason = f"ruff cannot run ({problem}); install it or choose flake8 with --linter flake8"
         return ToolRun("ruff", ToolStatus.FAILED, executable=executable, reason=reason)

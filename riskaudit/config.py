@@ -61,9 +61,10 @@ def rebase(pattern: str, prefix: str) -> str | None:
     """A glob relative to the config's folder, made relative to the scanned folder below it (``prefix``).
 
     ``app/generated/**`` is ``generated/**`` for a scan of ``app``; a pattern for another folder matches
-    nothing there (None); one that starts with a wildcard matches in any folder and stays as it is.
+    nothing there (None); one that starts with a wildcard, or a bare name (``generated``, ``conftest.py``),
+    matches in any folder (``riskaudit.path_patterns``) and stays as it is.
     """
-    if not prefix or pattern.startswith("*"):
+    if not prefix or pattern.startswith("*") or "/" not in pattern.rstrip("/"):
         return pattern
     return pattern[len(prefix):] if pattern.startswith(prefix) else None
 

@@ -6,11 +6,11 @@ import os
 import shutil
 import stat
 import sys
-from fnmatch import fnmatch
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from riskaudit.path_patterns import any_match, unmatched
 from riskaudit.environment.python import DeclaredPython, declared_python
 from riskaudit.tree_walk import walk
 from riskaudit.errors import TargetError
@@ -197,9 +197,11 @@ def load_target(path: Path, python: str | None, untrusted: bool = False, exclude
     interpreter, origin = find_python(root, python, untrusted)
     files, nested, skipped = discover_files(root)
     if exclude:
-        kept = tuple(f for f in files if not any(fnmatch(f.path, glob) for glob in exclude))
+        kept = tuple(f for f in files if not any_match(f.path, exclude))
         if len(kept) < len(files):
             skipped = (*skipped, f"{len(files) - len(kept)} file(s) excluded by [tool.riskaudit] exclude")
+        idle = unmatched(exclude, [f.path for f in files])
+        skipped = (*skipped, *(f"[tool.riskaudit] exclude pattern {p!r} matches no Python file" for p in idle))
         files = kept
     return Target(
         root=root, files=files, nested_projects=nested, python=interpreter, python_origin=origin,

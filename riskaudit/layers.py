@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from fnmatch import fnmatch
 from pathlib import PurePosixPath
+
+from riskaudit.path_patterns import any_match
 
 PERSISTENCE = "persistence"
 """Content kind: defines the schema or the database plumbing (ORM models, tables, engines, sessions, migrations)."""
@@ -82,7 +83,7 @@ class Layer:
     coverage_threshold: float
     """Line coverage (percent) below which a file of the layer is a finding."""
     paths: tuple[str, ...] = ()
-    """Glob patterns on the relative path (``*`` crosses folders), e.g. ``app/core/security*.py``."""
+    """Path patterns (``riskaudit.path_patterns``), e.g. ``app/core/security*.py`` or a folder ``app/auth``."""
     content: str = ""
     """The content kind (``CONTENT_KINDS``) that puts a production file in this layer; empty: none."""
 
@@ -103,7 +104,7 @@ def layer_of(path: str, layers: Sequence[Layer] = DEFAULT_LAYERS) -> Layer | Non
     pure = PurePosixPath(path)
     parts = [*pure.parts[:-1], pure.stem]
     for layer in layers:
-        if any(part.lower() in layer.names for part in parts) or any(fnmatch(path, p) for p in layer.paths):
+        if any(part.lower() in layer.names for part in parts) or any_match(path, layer.paths):
             return layer
     return None
 

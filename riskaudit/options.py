@@ -29,7 +29,7 @@ class ScanOptions:
     layers: tuple[Layer, ...] = field(default=DEFAULT_LAYERS)
     """Critical layers and their coverage thresholds."""
     exclude: tuple[str, ...] = ()
-    """Path globs of files not to analyse (``*`` crosses folders)."""
+    """Path patterns of files not to analyse (globs with .gitignore's folder rules: ``riskaudit.path_patterns``)."""
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """``(path glob, rule id prefixes)`` dropped for matching files."""
     severities: tuple[tuple[str, str], ...] = ()

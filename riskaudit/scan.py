@@ -33,6 +33,7 @@ from riskaudit.options import ScanOptions, check_conflicts
 from riskaudit.pipeline.collect import Collection, collect
 from riskaudit.pipeline.derive import Evidence, derive
 from riskaudit.pipeline.scope import apply_scope, ignore_per_file, prepare_scope
+from riskaudit.path_patterns import unmatched
 from riskaudit.ranking import rank
 from riskaudit.running.git import git_commit
 from riskaudit.results import ScanMeta, ScanResult
@@ -107,10 +108,15 @@ def _without_cache_dir(command: tuple[str, ...]) -> tuple[str, ...]:
 def prepare(path: Path, options: ScanOptions) -> Target:
     """The target at path with its files and interpreter; raises TargetError when there is nothing to scan.
 
+    A configured path pattern that matches no file is noted with the files left out (a typo changes nothing).
     Options that exclude each other raise UsageError.
     """
     check_conflicts(options)
     target = load_target(path, options.python, options.untrusted, options.exclude)
+    idle = unmatched([glob for glob, _ in options.per_file_ignores], [f.path for f in target.files])
+    if idle:
+        notes = (f"[tool.riskaudit] per-file-ignores pattern {glob!r} matches no analysed file" for glob in idle)
+        target = replace(target, not_analysed=(*target.not_analysed, *notes))
     if not target.files:
         nested = f" (nested projects, scan them separately: {', '.join(target.nested_projects)})"
         raise TargetError(

@@ -62,6 +62,9 @@ def test_config_names_the_file_and_refuses_a_missing_one(tmp_path: Path) -> None
         ("tests/**", "app/", None),
         ("**/migrations/*", "app/", "**/migrations/*"),
         ("legacy/*", "", "legacy/*"),
+        ("generated", "app/", "generated"),  # a bare name matches at any depth
+        ("generated/", "app/", "generated/"),
+        ("app/generated", "app/", "generated"),
     ],
 )
 def test_globs_are_rebased_onto_the_scanned_folder(pattern: str, prefix: str, expected: str | None) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from fnmatch import fnmatch
 
+from riskaudit.path_patterns import matches
 from riskaudit.baseline import BaselineEntry, apply_baseline, dumps_baseline, entries_of, load_baseline
 from riskaudit.diff import Changes, apply_diff, changed_lines
 from riskaudit.discovery import Target
@@ -51,7 +51,7 @@ def ignore_per_file(mapped: Mapped, ignores: Sequence[tuple[str, Sequence[str]]]
 
     def ignored(finding: Finding) -> bool:
         return finding.path is not None and any(
-            fnmatch(finding.path, glob) and any(finding.rule_id.startswith(p) for p in prefixes)
+            matches(finding.path, glob) and any(finding.rule_id.startswith(p) for p in prefixes)
             for glob, prefixes in ignores
         )
 

@@ -222,6 +222,8 @@ class Setup:
     work: Path
     prospector: list[str] | str
     versions: dict[str, str]
+    linter: str
+    """The linter riskaudit runs on the target (``flake8`` or ``ruff``), measured alone the same way."""
 
 
 def _fresh(work: Path, name: str) -> Path:
@@ -280,7 +282,7 @@ def measure_riskaudit(setup: Setup, results: dict[str, list[Sample]]) -> None:
 
 def linter_command(setup: Setup, files: Sequence[str]) -> tuple[str, list[str]]:
     """The project's linter (as riskaudit chooses it) and its command as riskaudit runs it on these files."""
-    linter = choose_linter(setup.root).name
+    linter = setup.linter
     python, _ = pick_interpreter(setup.target.python, linter)
     if linter == "ruff":
         report = setup.work / "ruff-alone.json"
@@ -374,7 +376,7 @@ def prepare(project: Project, cache: Path, args: argparse.Namespace) -> Setup:
     if isinstance(prospector, list):
         versions["prospector"] = version_of(str(Path(prospector[0]).parent / "python"), "prospector")
     runner = Runner(logs=work, home=root.parent, timeout=args.timeout, interval=args.interval)
-    return Setup(project, sdist, root, target, count_lines(target), runner, work, prospector, versions)
+    return Setup(project, sdist, root, target, count_lines(target), runner, work, prospector, versions, linter)
 
 
 def run_target(project: Project, cache: Path, args: argparse.Namespace) -> dict[str, Any]:

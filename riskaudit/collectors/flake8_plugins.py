@@ -101,6 +101,20 @@ class Omission:
         return bool(self.local or self.required)
 
 
+def folder_config(folder: Path) -> Path | None:
+    """The config file of one folder that flake8 reads: the first of ``CONFIG_NAMES`` with a flake8 section."""
+    for name in CONFIG_NAMES:
+        candidate = folder / name
+        parser = configparser.RawConfigParser()
+        try:
+            parser.read(candidate, encoding="utf-8")
+        except (OSError, UnicodeDecodeError, configparser.Error):
+            continue
+        if parser.has_section("flake8") or parser.has_section(LOCAL):
+            return candidate
+    return None
+
+
 def find_config(start: Path) -> Path | None:
     """The config file flake8 run in ``start`` reads: the first with a flake8 section, from there up.
 
@@ -110,15 +124,9 @@ def find_config(start: Path) -> Path | None:
     home = Path.home().resolve()
     folder = start.resolve()
     while True:
-        for name in CONFIG_NAMES:
-            candidate = folder / name
-            parser = configparser.RawConfigParser()
-            try:
-                parser.read(candidate, encoding="utf-8")
-            except (OSError, UnicodeDecodeError, configparser.Error):
-                continue
-            if parser.has_section("flake8") or parser.has_section(LOCAL):
-                return candidate
+        found = folder_config(folder)
+        if found is not None:
+            return found
         parent = folder.parent
         if parent == folder or parent == home:
             return None

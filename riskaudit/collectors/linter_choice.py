@@ -10,10 +10,12 @@ only in the root (nothing outside the target is read).
 
 from __future__ import annotations
 
-import configparser
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+
+from riskaudit.collectors.flake8_plugins import folder_config
 
 AUTO = "auto"
 """``--linter auto``: the project's own linter."""
@@ -23,8 +25,6 @@ LINTER_CHOICES = (AUTO, *LINTERS)
 """The values of ``--linter``."""
 RUFF_FILES = ("ruff.toml", ".ruff.toml")
 """ruff's own config files (``pyproject.toml`` counts when it has a ``[tool.ruff]`` table)."""
-FLAKE8_FILES = (".flake8", "setup.cfg", "tox.ini")
-"""The files flake8 reads its ``[flake8]`` section from."""
 
 
 @dataclass(frozen=True)
@@ -48,30 +48,27 @@ def _pyproject_tables(folder: Path) -> dict[str, object]:
     return tool if isinstance(tool, dict) else {}
 
 
-def _has_section(path: Path, section: str) -> bool:
-    """Whether an INI file has the section (an unreadable or unparseable file has none, as flake8 skips it)."""
-    parser = configparser.RawConfigParser()
-    try:
-        parser.read(path, encoding="utf-8")
-    except (OSError, UnicodeDecodeError, configparser.Error):
-        return False
-    return parser.has_section(section)
+def ruff_config(folder: Path, tools: Mapping[str, object]) -> str:
+    """Where the folder configures ruff (``ruff.toml``, ``pyproject.toml [tool.ruff]``); empty when it does not.
 
-
-def ruff_config(folder: Path) -> str:
-    """Where the folder configures ruff (``ruff.toml``, ``pyproject.toml [tool.ruff]``); empty when it does not."""
+    ``tools`` holds the ``[tool]`` tables of the folder's ``pyproject.toml``.
+    """
     for name in RUFF_FILES:
         if (folder / name).is_file():
             return name
-    return "pyproject.toml [tool.ruff]" if "ruff" in _pyproject_tables(folder) else ""
+    return "pyproject.toml [tool.ruff]" if "ruff" in tools else ""
 
 
-def flake8_config(folder: Path) -> str:
-    """Where the folder configures flake8 (``.flake8``, ``setup.cfg [flake8]``, ...); empty when it does not."""
-    for name in FLAKE8_FILES:
-        if (folder / name).is_file() and _has_section(folder / name, "flake8"):
-            return name if name == ".flake8" else f"{name} [flake8]"
-    return "pyproject.toml [tool.flake8]" if "flake8" in _pyproject_tables(folder) else ""
+def flake8_config(folder: Path, tools: Mapping[str, object]) -> str:
+    """Where the folder configures flake8 (``.flake8``, ``setup.cfg [flake8]``, ...); empty when it does not.
+
+    The files are flake8's own, in its order (``flake8_plugins.folder_config``); ``[tool.flake8]`` in
+    ``pyproject.toml`` (``tools``) is read by the Flake8-pyproject plugin.
+    """
+    found = folder_config(folder)
+    if found is not None:
+        return found.name if found.name == ".flake8" else f"{found.name} [flake8]"
+    return "pyproject.toml [tool.flake8]" if "flake8" in tools else ""
 
 
 def _folders(root: Path, upwards: bool) -> list[Path]:
@@ -97,7 +94,8 @@ def choose_linter(root: Path, requested: str = AUTO, untrusted: bool = False) ->
     if requested != AUTO:
         return LinterChoice(requested, f"chosen by the linter option (--linter {requested} or [tool.riskaudit] linter)")
     for folder in _folders(root, upwards=not untrusted):
-        ruff, flake8 = ruff_config(folder), flake8_config(folder)
+        tools = _pyproject_tables(folder)
+        ruff, flake8 = ruff_config(folder, tools), flake8_config(folder, tools)
         where = "" if folder == root.resolve() else f" in {folder}"
         if ruff and not flake8:
             return LinterChoice("ruff", f"the project configures ruff ({ruff}{where}), not flake8")

@@ -398,8 +398,9 @@ def _command(
     """
     extra = [*_version_options(config, target, python), *layout.arguments]
     command = build_command(python, target, supports_json(version), files, extra)
-    cached = os.environ.get("MYPY_CACHE_DIR", "") != os.devnull
-    if "MYPY_CACHE_DIR" not in os.environ:
+    if "MYPY_CACHE_DIR" in os.environ:
+        cached = os.environ["MYPY_CACHE_DIR"] != os.devnull
+    else:
         # without riskaudit's cache (--no-cache, a read-only target) mypy writes none either: the
         # null device is mypy's documented way to switch its cache off, so no .mypy_cache is left behind
         incremental = cache.subfolder("mypy")

@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from riskaudit.path_patterns import any_match, unmatched
-from riskaudit.environment.python import DeclaredPython, declared_python
+from riskaudit.environment.python import DeclaredPython, ask_interpreter, declared_python
 from riskaudit.tree_walk import walk
 from riskaudit.errors import TargetError
+from riskaudit.models import EnvironmentIssue
 from riskaudit.roles import is_test_path
 
 SKIPPED_DIRS = frozenset(
@@ -66,7 +67,9 @@ class Target:
     python_origin: str
     """How the interpreter was chosen (``--python``, ``$VIRTUAL_ENV``, ``.venv``, ``riskaudit``)."""
     not_analysed: tuple[str, ...] = ()
-    """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names."""
+    """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names, too large."""
+    unreadable: tuple[str, ...] = ()
+    """Python files riskaudit may not read: they are in ``not_analysed`` and make the analysis incomplete."""
     untrusted: bool = False
     """``--untrusted``: nothing from the target may run (its configs, plugins, tests, interpreter)."""
     declared_python: DeclaredPython | None = None
@@ -99,8 +102,26 @@ def unsafe_name(path: str) -> str:
     return ""
 
 
-def discover_files(root: Path) -> tuple[tuple[TargetFile, ...], tuple[str, ...], tuple[str, ...]]:
-    """Regular ``*.py`` files below root, the nested projects left out and the files not analysed.
+DEFAULT_MAX_FILE_SIZE = 1_000_000
+"""Python files larger than this many bytes are not analysed by default (semgrep's limit too)."""
+
+
+@dataclass(frozen=True)
+class Discovered:
+    """What a walk of the target found."""
+
+    files: tuple[TargetFile, ...]
+    """The Python files to analyse, sorted by path."""
+    nested: tuple[str, ...]
+    """Folders below the root that are projects of their own."""
+    skipped: tuple[str, ...]
+    """``*.py`` entries left out, each ``path (why)``."""
+    unreadable: tuple[str, ...] = ()
+    """Python files that cannot be read (target-relative paths): the analysis is incomplete without them."""
+
+
+def discover_files(root: Path, max_bytes: float = DEFAULT_MAX_FILE_SIZE) -> Discovered:
+    """Regular, readable ``*.py`` files below root of at most max_bytes, and what was left out and why.
 
     Skips VCS folders, caches, build output, virtualenvs and folders that are projects of
     their own (they have their own config and are scanned separately).
@@ -108,6 +129,7 @@ def discover_files(root: Path) -> tuple[tuple[TargetFile, ...], tuple[str, ...],
     found: list[TargetFile] = []
     nested: list[str] = []
     skipped: list[str] = []
+    unreadable: list[str] = []
     real_root = root.resolve()
     for dirpath, dirnames, filenames in walk(root):
         here = Path(dirpath)
@@ -126,24 +148,44 @@ def discover_files(root: Path) -> tuple[tuple[TargetFile, ...], tuple[str, ...],
                 continue
             full = here / name
             relative = full.relative_to(root).as_posix()
-            try:
-                mode = full.stat().st_mode
-            except OSError as exc:
-                why = "broken symlink or symlink loop" if full.is_symlink() else (exc.strerror or str(exc))
+            why = _left_out(full, real_root, max_bytes) or unsafe_name(relative)
+            if why:
                 skipped.append(f"{shown_name(relative)} ({why})")
                 continue
-            if not stat.S_ISREG(mode):
-                skipped.append(f"{shown_name(relative)} (not a regular file)")
-                continue
-            if full.is_symlink() and not _inside(full, real_root):
-                skipped.append(f"{shown_name(relative)} (symlink to a file outside the target)")
-                continue
-            problem = unsafe_name(relative)
+            problem = _read_problem(full)
             if problem:
-                skipped.append(f"{shown_name(relative)} ({problem})")
+                skipped.append(f"{shown_name(relative)} (cannot be read: {problem})")
+                unreadable.append(relative)
                 continue
             found.append(TargetFile(path=relative, is_test=is_test_path(relative)))
-    return tuple(sorted(found, key=lambda f: f.path)), tuple(sorted(nested)), tuple(sorted(skipped))
+    return Discovered(
+        tuple(sorted(found, key=lambda f: f.path)), tuple(sorted(nested)), tuple(sorted(skipped)),
+        tuple(sorted(unreadable)),
+    )
+
+
+def _left_out(full: Path, real_root: Path, max_bytes: float) -> str:
+    """Why a ``*.py`` entry is not analysed (not a file, a link out of the target, too large), or empty."""
+    try:
+        info = full.stat()
+    except OSError as exc:
+        return "broken symlink or symlink loop" if full.is_symlink() else (exc.strerror or str(exc))
+    if not stat.S_ISREG(info.st_mode):
+        return "not a regular file"
+    if full.is_symlink() and not _inside(full, real_root):
+        return "symlink to a file outside the target"
+    if info.st_size > max_bytes:
+        return f"{info.st_size:,} bytes, larger than max-file-size {max_bytes:,.0f}"
+    return ""
+
+
+def _read_problem(full: Path) -> str:
+    """Why a regular file cannot be opened for reading (permissions), or empty when it can."""
+    try:
+        os.close(os.open(full, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0)))
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return ""
 
 
 def _inside(path: Path, real_root: Path) -> bool:
@@ -152,6 +194,21 @@ def _inside(path: Path, real_root: Path) -> bool:
         return path.resolve(strict=True).is_relative_to(real_root)
     except (OSError, RuntimeError):
         return False
+
+
+def unreadable_issue(target: Target) -> EnvironmentIssue | None:
+    """The issue that Python files of the target cannot be read: the analysis is incomplete without them."""
+    if not target.unreadable:
+        return None
+    return EnvironmentIssue(
+        "unreadable-file",
+        f"{len(target.unreadable)} file(s)",
+        "riskaudit",
+        f"{len(target.unreadable)} Python file(s) cannot be read by the user riskaudit runs as, so no tool analysed them",
+        "make them readable (chmod a+r) or leave them out with [tool.riskaudit] exclude",
+        files=target.unreadable,
+        incomplete=True,
+    )
 
 
 def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tuple[str, str]:
@@ -169,25 +226,37 @@ def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tu
         candidate = Path(found or explicit).expanduser().absolute()
         if not candidate.is_file():
             raise TargetError(f"--python {explicit}: no such interpreter; pass the target's python")
+        problem = ask_interpreter(str(candidate)).problem
+        if problem:
+            raise TargetError(f"--python {explicit}: asked for its version, {problem}; pass a working interpreter")
         return str(candidate), "--python"
-    active = os.environ.get("VIRTUAL_ENV")
-    if active:
-        candidate = Path(active) / "bin" / "python"
-        if candidate.exists():
-            return str(candidate), "$VIRTUAL_ENV"
-    broken = []
-    for folder in (".venv", "venv"):
-        candidate = root / folder / "bin" / "python"
-        if candidate.exists():
-            return str(candidate), folder
-        if candidate.is_symlink():
-            broken.append(f"{folder}/bin/python")
-    if broken:
-        return sys.executable, f"riskaudit's interpreter: {', '.join(broken)} is a broken symlink"
+    unusable = []
+    candidates = [(Path(os.environ["VIRTUAL_ENV"]) if os.environ.get("VIRTUAL_ENV") else None, "$VIRTUAL_ENV")]
+    candidates += [(root / folder, folder) for folder in (".venv", "venv")]
+    for folder, origin in candidates:
+        if folder is None:
+            continue
+        candidate = folder / "bin" / "python"
+        if not candidate.exists():
+            if candidate.is_symlink() and origin != "$VIRTUAL_ENV":
+                unusable.append(f"{origin}/bin/python is a broken symlink")
+            continue
+        problem = ask_interpreter(str(candidate)).problem
+        if not problem:
+            return str(candidate), origin
+        unusable.append(f"{origin}/bin/python did not answer: {problem}")
+    if unusable:
+        return sys.executable, f"riskaudit's interpreter: {'; '.join(unusable)}"
     return sys.executable, "riskaudit's interpreter"
 
 
-def load_target(path: Path, python: str | None, untrusted: bool = False, exclude: Sequence[str] = ()) -> Target:
+def load_target(
+    path: Path,
+    python: str | None,
+    untrusted: bool = False,
+    exclude: Sequence[str] = (),
+    max_bytes: float = DEFAULT_MAX_FILE_SIZE,
+) -> Target:
     """Resolve the path to scan and what is in it; raises TargetError when it cannot be scanned."""
     if not path.exists():
         raise TargetError(f"{path}: no such file or directory")
@@ -195,7 +264,8 @@ def load_target(path: Path, python: str | None, untrusted: bool = False, exclude
         raise TargetError(f"{path}: not a directory; pass the project's root folder")
     root = path.resolve()
     interpreter, origin = find_python(root, python, untrusted)
-    files, nested, skipped = discover_files(root)
+    found = discover_files(root, max_bytes)
+    files, skipped = found.files, found.skipped
     if exclude:
         kept = tuple(f for f in files if not any_match(f.path, exclude))
         if len(kept) < len(files):
@@ -204,6 +274,6 @@ def load_target(path: Path, python: str | None, untrusted: bool = False, exclude
         skipped = (*skipped, *(f"[tool.riskaudit] exclude pattern {p!r} matches no Python file" for p in idle))
         files = kept
     return Target(
-        root=root, files=files, nested_projects=nested, python=interpreter, python_origin=origin,
-        not_analysed=skipped, untrusted=untrusted, declared_python=declared_python(root),
+        root=root, files=files, nested_projects=found.nested, python=interpreter, python_origin=origin,
+        not_analysed=skipped, unreadable=found.unreadable, untrusted=untrusted, declared_python=declared_python(root),
     )

@@ -68,6 +68,7 @@ ENVIRONMENT_KINDS = (
     "interpreter",
     "runtime-attribute",
     "tool-version",
+    "unreadable-file",
 )
 """What an environment issue is about: the target's environment, not its code, limited the analysis."""
 

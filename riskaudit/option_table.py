@@ -165,6 +165,12 @@ OPTIONS: tuple[Option, ...] = (
         key="exclude",
     ),
     Option(
+        "max_file_size", Number(positive=True, unit="bytes"),
+        "Python files larger than this many bytes are not analysed (they are listed, with the reason): "
+        "generated modules that size keep every tool busy for minutes. Default {default:,.0f}.",
+        ("--max-file-size",), key="max-file-size", metavar="BYTES",
+    ),
+    Option(
         "per_file_ignores", GlobTable(RULE_IDS, '{"tests/*" = ["RA2", "RA114"]}'),
         "Rule ids or prefixes dropped for matching paths.", key="per-file-ignores",
     ),

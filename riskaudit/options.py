@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from riskaudit.collectors.linter_choice import AUTO
+from riskaudit.discovery import DEFAULT_MAX_FILE_SIZE
 from riskaudit.errors import UsageError
 from riskaudit.gate import DEFAULT_FAIL_ON
 from riskaudit.layers import DEFAULT_LAYERS, Layer
@@ -30,6 +31,8 @@ class ScanOptions:
     """Critical layers and their coverage thresholds."""
     exclude: tuple[str, ...] = ()
     """Path patterns of files not to analyse (globs with .gitignore's folder rules: ``riskaudit.path_patterns``)."""
+    max_file_size: float = DEFAULT_MAX_FILE_SIZE
+    """Source files larger than this many bytes are not analysed (listed, with the reason)."""
     per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
     """``(path glob, rule id prefixes)`` dropped for matching files."""
     severities: tuple[tuple[str, str], ...] = ()

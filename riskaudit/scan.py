@@ -21,7 +21,7 @@ from riskaudit.collectors.radon import REPORTED_CC_RANKS
 from riskaudit.coverage_analysis import layer_coverage
 from riskaudit.detectors.links import check_links
 from riskaudit.detectors.registry import ALL_DETECTORS
-from riskaudit.discovery import Target, load_target
+from riskaudit.discovery import Target, load_target, unreadable_issue
 from riskaudit.environment.issues import fold
 from riskaudit.environment.packages import package_states
 from riskaudit.environment.python import Version, interpreter_version
@@ -36,6 +36,7 @@ from riskaudit.pipeline.scope import apply_scope, ignore_per_file, prepare_scope
 from riskaudit.path_patterns import unmatched
 from riskaudit.ranking import rank
 from riskaudit.running.git import git_commit
+from riskaudit.running.process import time_limit
 from riskaudit.results import ScanMeta, ScanResult
 from riskaudit.suppressions import suppress
 
@@ -112,7 +113,7 @@ def prepare(path: Path, options: ScanOptions) -> Target:
     Options that exclude each other raise UsageError.
     """
     check_conflicts(options)
-    target = load_target(path, options.python, options.untrusted, options.exclude)
+    target = load_target(path, options.python, options.untrusted, options.exclude, options.max_file_size)
     idle = unmatched([glob for glob, _ in options.per_file_ignores], [f.path for f in target.files])
     if idle:
         notes = (f"[tool.riskaudit] per-file-ignores pattern {glob!r} matches no analysed file" for glob in idle)
@@ -133,11 +134,12 @@ def scan(path: Path, options: ScanOptions, catalogue: Catalogue, progress: Progr
     """
     listener = progress or _Silent()
     scan_date()  # a bad SOURCE_DATE_EPOCH stops the scan before any tool runs
-    target = prepare(path, options)
-    check_selection(options, catalogue.rules)
-    scope = prepare_scope(target, options)
-    listener.scanning(target)
-    return apply_scope(scan_target(target, path, options, catalogue, listener), scope, options)
+    with time_limit(options.timeout):
+        target = prepare(path, options)
+        check_selection(options, catalogue.rules)
+        scope = prepare_scope(target, options)
+        listener.scanning(target)
+        return apply_scope(scan_target(target, path, options, catalogue, listener), scope, options)
 
 
 def scan_target(
@@ -174,7 +176,10 @@ def scan_target(
         unmapped=mapped.unmapped,
         deselected=mapped.deselected,
         suppressed=suppressed,
-        environment=(*(issue for run in runs for issue in run.environment), *folded.issues),
+        environment=(
+            *(issue for run in runs for issue in run.environment), *folded.issues,
+            *filter(None, [unreadable_issue(target)]),
+        ),
     )
 
 

@@ -10,6 +10,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import pytest
+
 FIXTURES = Path(__file__).parent / "fixtures"
 REPO = Path(__file__).resolve().parent.parent
 BROKEN_SOURCE = '''"""A real syntax error, whatever the Python version."""
@@ -31,10 +33,35 @@ class CliRun:
     stderr: str
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None) -> CliRun:
-    """Run ``python -m riskaudit`` with riskaudit's interpreter, as a user would run the command."""
+PERMISSION_OVERRIDES = "-dac_override,-dac_read_search"
+"""The capabilities that let root read and write whatever file modes say."""
+
+
+def as_ordinary_user() -> tuple[str, ...]:
+    """A command prefix under which file modes bind, as they do for a CI user; empty when not root.
+
+    Root reads a mode-000 file and writes into a read-only folder; without these two capabilities
+    (``setpriv`` drops them from the bounding and inheritable sets) it may not. Skips the test where
+    ``setpriv`` is missing or not permitted.
+    """
+    if os.geteuid() != 0:
+        return ()
+    setpriv = shutil.which("setpriv")
+    prefix = (setpriv or "setpriv", "--bounding-set", PERMISSION_OVERRIDES, "--inh-caps", PERMISSION_OVERRIDES)
+    if setpriv is None or subprocess.run([*prefix, "true"], capture_output=True).returncode != 0:
+        pytest.skip("running as root, and setpriv cannot drop the file-permission capabilities here")
+    return prefix
+
+
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, prefix: tuple[str, ...] = ()
+) -> CliRun:
+    """Run ``python -m riskaudit`` with riskaudit's interpreter, as a user would run the command.
+
+    ``prefix`` goes before the interpreter (``as_ordinary_user()``).
+    """
     proc = subprocess.run(
-        [sys.executable, "-m", "riskaudit", *args],
+        [*prefix, sys.executable, "-m", "riskaudit", *args],
         cwd=cwd or REPO,
         capture_output=True,
         text=True,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -17,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from support import REPO, run_cli
+from riskaudit.detectors.runner import PARALLEL_THRESHOLD
+from support import REPO, as_ordinary_user, copy_fixture, run_cli
 
 ZOO: dict[str, bytes] = {
     "ok.py": b"import os\n\n\ndef f(x):\n    return x\n",
@@ -76,6 +78,11 @@ def _findings(data: dict[str, Any], path: str) -> list[tuple[str, str]]:
 def _raw(data: dict[str, Any], tool: str, path: str) -> list[str]:
     run = next(r for r in data["runs"] if r["name"] == tool)
     return [f["code"] for f in run["findings"] if f["path"] == path]
+
+
+def _raw_all(data: dict[str, Any], tool: str) -> list[dict[str, Any]]:
+    """Every raw finding of one tool's run."""
+    return list(next(r for r in data["runs"] if r["name"] == tool)["findings"])
 
 
 def test_zoo_is_not_clean_and_every_tool_completed(zoo: tuple[int, dict[str, Any], str, str]) -> None:
@@ -168,29 +175,79 @@ def test_html_file_name_is_escaped(zoo: tuple[int, dict[str, Any], str, str]) ->
     assert "&lt;img src=x onerror=alert(1)&gt;.py" in html
 
 
-def test_big_generated_file(tmp_path: Path) -> None:
+def _big_project(tmp_path: Path) -> Path:
+    """A project with an 8 MB generated module (big.py) beside a small one with a finding."""
     project = tmp_path / "big"
     project.mkdir()
     lines = [f"value_{n} = '{'x' * 4000}'\n" for n in range(2_000)]
     (project / "big.py").write_text("".join(lines), encoding="utf-8")
-    assert (project / "big.py").stat().st_size > 8_000_000
     (project / "small.py").write_text("import os\n", encoding="utf-8")
+    return project
+
+
+def test_a_file_over_the_size_limit_is_listed_not_analysed(tmp_path: Path) -> None:
+    project = _big_project(tmp_path)
+    size = (project / "big.py").stat().st_size
     out = tmp_path / "out.json"
     done = run_cli("scan", str(project), "--no-cache", "--fail-on", "none", "-f", "json", "-o", str(out))
     assert done.returncode == 0, done.stderr
     data = json.loads(out.read_text("utf-8"))
+    assert f"big.py ({size:,} bytes, larger than max-file-size 1,000,000)" in data["meta"]["not_analysed"]
+    assert "F401" in _raw(data, "flake8", "small.py")
+    assert all(f["path"] != "big.py" for f in data["findings"])
+    assert all(f["path"] != "big.py" for run in data["runs"] for f in run["findings"])
+    assert data["meta"]["lines"] == 1
+
+
+def test_a_big_generated_file_under_a_raised_limit_is_analysed(tmp_path: Path) -> None:
+    project = _big_project(tmp_path)
+    out = tmp_path / "out.json"
+    done = run_cli(
+        "scan", str(project), "--no-cache", "--fail-on", "none", "--max-file-size", "1e7", "-f", "json", "-o", str(out)
+    )
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text("utf-8"))
     assert "F401" in _raw(data, "flake8", "small.py")
     assert data["meta"]["lines"] >= 2_000
+    assert not any(entry.startswith("big.py") for entry in data["meta"]["not_analysed"])
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads chmod 000 files, so they are not unreadable")
-def test_unreadable_file(tmp_path: Path) -> None:
-    (tmp_path / "secret.py").write_text("x = 1\n", encoding="utf-8")
-    (tmp_path / "secret.py").chmod(0)
-    (tmp_path / "ok.py").write_text("import os\n", encoding="utf-8")
-    done = run_cli("scan", str(tmp_path), "--no-cache", "-f", "json", "-o", str(tmp_path / "o.json"))
-    assert done.returncode != 0
-    assert "secret.py" in (tmp_path / "o.json").read_text("utf-8")
+def test_an_unreadable_file_makes_the_analysis_incomplete(tmp_path: Path) -> None:
+    prefix = as_ordinary_user()
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "secret.py").write_text("import sys\n", encoding="utf-8")
+    (project / "secret.py").chmod(0)
+    (project / "ok.py").write_text("import os\n", encoding="utf-8")
+    out = tmp_path / "o.json"
+    done = run_cli("scan", str(project), "--no-cache", "-f", "json", "-o", str(out), prefix=prefix)
+    assert done.returncode == 2, done.stderr
+    data = json.loads(out.read_text("utf-8"))
+    assert "secret.py (cannot be read: Permission denied)" in data["meta"]["not_analysed"]
+    (issue,) = [i for i in data["environment"] if i["kind"] == "unreadable-file"]
+    assert issue["files"] == ["secret.py"] and issue["incomplete"] is True
+    assert "F401" in _raw(data, "flake8", "ok.py")
+    assert all(f["path"] != "secret.py" for run in data["runs"] for f in run["findings"])
+
+
+def test_a_read_only_target_is_analysed_as_a_writable_one_and_left_as_it_was(tmp_path: Path) -> None:
+    prefix = as_ordinary_user()
+    writable, read_only = copy_fixture("asyncapp", tmp_path / "w"), copy_fixture("asyncapp", tmp_path / "r")
+    expected = run_cli("scan", str(writable), "--no-cache", "-f", "json", "-o", str(tmp_path / "w.json"))
+    before = sorted(p.relative_to(read_only) for p in read_only.rglob("*"))
+    for entry in [read_only, *read_only.rglob("*")]:
+        entry.chmod(entry.stat().st_mode & ~0o222)
+    try:
+        done = run_cli("scan", str(read_only), "-f", "json", "-o", str(tmp_path / "r.json"), prefix=prefix)
+        after = sorted(p.relative_to(read_only) for p in read_only.rglob("*"))
+    finally:
+        for entry in [read_only, *read_only.rglob("*")]:
+            entry.chmod(entry.stat().st_mode | 0o200)
+    assert done.returncode == expected.returncode == 1, done.stderr
+    assert after == before
+    findings = [json.loads((tmp_path / name).read_text("utf-8"))["findings"] for name in ("w.json", "r.json")]
+    where = [[(f["rule_id"], f["path"], f["line"]) for f in found] for found in findings]
+    assert where[1] == where[0] and where[0]
 
 
 def test_corrupt_coverage_data(tmp_path: Path) -> None:
@@ -300,3 +357,23 @@ def test_a_stopped_scan_stops_its_tools_and_keeps_the_old_report(tmp_path: Path,
     assert _processes_naming(str(tmp_path)) == []
     assert out.read_text("utf-8") == "old report\n"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".report.md.")]
+
+
+def test_without_dev_shm_the_scan_runs_in_one_process_and_finds_the_same(tmp_path: Path) -> None:
+    # containers without a writable /dev/shm cannot have the POSIX semaphores a worker pool needs
+    project = tmp_path / "project"
+    (project / "pkg").mkdir(parents=True)
+    for n in range(PARALLEL_THRESHOLD + 5):
+        (project / "pkg" / f"m{n}.py").write_text(f"import os\n\n\ndef f{n}(x):\n    return x\n", encoding="utf-8")
+    shielded = f"mount -t tmpfs -o ro tmpfs /dev/shm && exec {sys.executable} -m riskaudit \"$@\""
+    prefix = ("unshare", "--mount", "--map-root-user", "sh", "-c", shielded, "riskaudit")
+    if shutil.which("unshare") is None or subprocess.run([*prefix, "--version"], capture_output=True).returncode:
+        pytest.skip("cannot mount a read-only /dev/shm in a private mount namespace here")
+    args = ("scan", str(project), "--no-cache", "--fail-on", "none", "-f", "json")
+    without = subprocess.run([*prefix, *args, "-o", str(tmp_path / "without.json")], capture_output=True, text=True)
+    usual = run_cli(*args, "-o", str(tmp_path / "usual.json"))
+    assert without.returncode == usual.returncode == 0, without.stderr
+    results = [json.loads((tmp_path / name).read_text("utf-8")) for name in ("without.json", "usual.json")]
+    assert [r["status"] for r in results[0]["runs"]] == [r["status"] for r in results[1]["runs"]]
+    assert results[0]["findings"] == results[1]["findings"]
+    assert sum(f["code"] == "F401" for f in _raw_all(results[0], "flake8")) == PARALLEL_THRESHOLD + 5

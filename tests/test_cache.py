@@ -207,3 +207,23 @@ def test_a_file_edited_while_the_tool_ran_is_not_cached(tmp_path: Path) -> None:
 
     per_file(Cache.for_target(tmp_path, True), "flake8", "k", tmp_path, ["a.py", "b.py"], again)
     assert calls == [["a.py"]]  # b.py was cached; a.py's results were of the edited text: not stored
+
+
+def _mypy_errors(result: ScanResult) -> list[tuple[str | None, int | None, str]]:
+    run = result.run("mypy")
+    assert run is not None and run.status.value == "ok", run
+    return [(f.path, f.line, f.code) for f in run.findings]
+
+
+def test_a_changed_stub_on_mypy_path_gives_fresh_mypy_results(tmp_path: Path) -> None:
+    project = tmp_path / "stubbed"
+    (project / "stubs").mkdir(parents=True)
+    (project / "pyproject.toml").write_text('[tool.mypy]\nmypy_path = "stubs"\n', encoding="utf-8")
+    (project / "app.py").write_text('"""Uses a library typed by a stub."""\nimport extlib\n\nx: int = extlib.value()\n')
+    stub = project / "stubs" / "extlib.pyi"
+    stub.write_text("def value() -> int: ...\n", encoding="utf-8")
+    assert _mypy_errors(_scan(project)) == []
+    stub.write_text("def value() -> str: ...\n", encoding="utf-8")
+    warm = _scan(project)
+    assert _mypy_errors(warm) == [("app.py", 4, "assignment")]
+    assert _mypy_errors(warm) == _mypy_errors(_scan(project, cached=False))

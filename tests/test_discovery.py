@@ -11,6 +11,7 @@ import pytest
 
 from riskaudit.discovery import find_python
 from riskaudit.errors import TargetError
+from riskaudit.running.process import time_limit
 
 
 def test_relative_python_is_made_absolute_without_resolving_the_venv_link(
@@ -50,3 +51,32 @@ def test_a_broken_venv_interpreter_is_named_not_skipped_silently(
     python, origin = find_python(tmp_path, None)
     assert python == sys.executable
     assert origin == "riskaudit's interpreter: .venv/bin/python is a broken symlink"
+
+
+def _hanging_python(folder: Path) -> Path:
+    """An executable that, asked anything, never answers."""
+    folder.mkdir(parents=True, exist_ok=True)
+    python = folder / "python"
+    python.write_text("#!/bin/sh\nexec sleep 600\n", encoding="utf-8")
+    python.chmod(0o755)
+    return python
+
+
+def test_an_interpreter_that_does_not_answer_is_an_error_when_given(tmp_path: Path) -> None:
+    python = _hanging_python(tmp_path / "hung")
+    with time_limit(1), pytest.raises(TargetError) as raised:
+        find_python(tmp_path, str(python))
+    assert str(raised.value) == (
+        f"--python {python}: asked for its version, timed out after 1 s (--timeout); pass a working interpreter"
+    )
+
+
+def test_a_venv_interpreter_that_does_not_answer_is_named_and_replaced(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)
+    _hanging_python(tmp_path / ".venv" / "bin")
+    with time_limit(1):
+        python, origin = find_python(tmp_path, None)
+    assert python == sys.executable
+    assert origin == "riskaudit's interpreter: .venv/bin/python did not answer: timed out after 1 s (--timeout)"

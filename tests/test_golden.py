@@ -13,6 +13,7 @@ Refresh after a deliberate change (then read the diff of ``tests/gold/`` before 
 
 from __future__ import annotations
 
+import html
 import json
 import os
 import sys
@@ -50,10 +51,10 @@ def scrub(text: str, volatile: dict[str, str]) -> str:
     """The report with the volatile strings replaced, the longest first (a path before its prefix)."""
     for value in sorted(volatile, key=len, reverse=True):
         text = text.replace(value, volatile[value])
-        # JSON and SARIF escape some characters of a string: replace the escaped form too
-        escaped = json.dumps(value)[1:-1]
-        if escaped != value:
-            text = text.replace(escaped, volatile[value])
+        # JSON and SARIF escape some characters of a string, HTML others: replace the escaped forms too
+        for escaped in (json.dumps(value)[1:-1], html.escape(value).replace("&#x27;", "&#39;")):
+            if escaped != value:
+                text = text.replace(escaped, volatile[value])
     return text
 
 

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import os
+import time
+from collections.abc import Sequence
 from concurrent.futures import Executor
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
 import pytest
-from worker_crash import ExitingDetector, exit_in_worker
+from worker_crash import ExitingDetector, exit_in_worker, hang_in_worker
 
 from riskaudit.caching.store import Cache
 from riskaudit.collectors import radon
@@ -19,7 +21,7 @@ from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.runner import run_detectors
 from riskaudit.models import ToolStatus
 from riskaudit.sources import SourceIndex, build_index
-from riskaudit.running.workers import WorkerDied, in_batches, worker_pool
+from riskaudit.running.workers import WorkerDied, WorkTimedOut, in_batches, one_at_a_time, shared_pool, worker_pool
 
 FILES = max(runner.PARALLEL_THRESHOLD, radon.PARALLEL_THRESHOLD)
 """Enough files for radon and the detectors to hand their work to worker processes."""
@@ -124,6 +126,47 @@ def test_radon_on_a_broken_pool_fails_closed(tmp_path: Path) -> None:
     assert (tmp_path / "cache" / "radon").is_dir()
 
 
+def test_work_still_running_at_the_deadline_is_abandoned_and_its_workers_killed() -> None:
+    with shared_pool(2, deadline=time.monotonic() + 1) as (pool, jobs):
+        assert pool is not None and jobs == 2
+        with pytest.raises(WorkTimedOut, match="^the hanging work did not end within --timeout$"):
+            in_batches(pool, hang_in_worker, ["a", "b"], 2, what="the hanging work", deadline=time.monotonic() + 1)
+        workers = list(pool._processes.values())  # started by the work
+    # leaving the block after the deadline killed the workers instead of waiting ten minutes for them
+    assert workers and not any(worker.is_alive() for worker in workers)
+
+
+def test_in_process_work_stops_between_items_at_the_deadline() -> None:
+    done: list[str] = []
+
+    def record(batch: Sequence[str]) -> list[str]:
+        done.extend(batch)
+        return list(batch)
+
+    assert one_at_a_time(record, ["a", "b"]) == ["a", "b"]
+    with pytest.raises(WorkTimedOut, match="^the work did not end within --timeout$"):
+        one_at_a_time(record, ["c"], deadline=time.monotonic() - 1)
+    assert done == ["a", "b"]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_detectors_and_radon_fail_closed_past_the_deadline(tmp_path: Path, workers: int) -> None:
+    index = _project(tmp_path / "project")
+    cache = Cache(tmp_path / "cache")
+    past = time.monotonic() - 1
+    with worker_pool(2) as pool:
+        executor = pool if workers > 1 else None
+        detectors = run_detectors(
+            index, project_symbols(index), ALL_DETECTORS, workers=workers, cache=cache, executor=executor, deadline=past
+        )
+        complexity, functions = radon_collect(index, cache, executor, workers, deadline=past)
+    assert detectors.status is ToolStatus.FAILED and complexity.status is ToolStatus.FAILED
+    assert detectors.reason == f"the detectors' analysis of {FILES} files did not end within --timeout"
+    assert complexity.reason == f"radon's analysis of {FILES} files did not end within --timeout"
+    assert detectors.findings == () and complexity.findings == () and functions == ()
+    assert not (tmp_path / "cache" / "detectors").exists() and not (tmp_path / "cache" / "radon").exists()
+
+
 def test_spawned_workers_give_the_in_process_results(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Where there is no fork server (Windows, macOS builds without it) the workers are spawned."""
     monkeypatch.setattr("multiprocessing.get_all_start_methods", lambda: ["spawn"])
@@ -138,7 +181,7 @@ def test_spawned_workers_give_the_in_process_results(monkeypatch: pytest.MonkeyP
         spawned = run_detectors(index, project_symbols(index), ALL_DETECTORS, workers=2, executor=pool)
         radon_run, functions = radon_collect(index, executor=pool, jobs=2)
     alone = run_detectors(index, project_symbols(index), ALL_DETECTORS, workers=1)
-    assert spawned.status is ToolStatus.OK and "2 process(es)" in spawned.executable
+    assert spawned.status is ToolStatus.OK and spawned.executable == f"{len(ALL_DETECTORS)} detectors"
     assert spawned.findings == alone.findings
     assert len([f for f in spawned.findings if f.code == "library-internals"]) == FILES
     assert radon_run.status is ToolStatus.OK and len(functions) == FILES

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from collections.abc import Sequence
 
 import libcst as cst
@@ -43,3 +44,11 @@ class ExitingDetector(Detector):
     def visit_Module(self, node: cst.Module) -> None:
         """Kill the worker."""
         die_in_worker()
+
+
+def hang_in_worker(batch: Sequence[str]) -> list[str]:
+    """A batch function for ``in_batches`` that never returns in a worker (a file that takes forever)."""
+    if multiprocessing.parent_process() is None:
+        raise AssertionError("meant for a worker process, called in the test process")
+    time.sleep(600)
+    return list(batch)

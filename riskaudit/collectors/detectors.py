@@ -17,7 +17,7 @@ class Detectors:
         index = context.sources.index
         run = run_detectors(
             index, project_symbols(index), ALL_DETECTORS, workers=context.jobs, cache=context.cache,
-            executor=context.workers,
+            executor=context.workers, deadline=context.deadline,
         )
         mocked = any(finding.code == RealDatabaseTest.CODE for finding in run.findings)
         return Collected((run,), mocked_database=mocked)

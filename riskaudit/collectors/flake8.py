@@ -19,6 +19,7 @@ from riskaudit.collectors.report_file import read_report
 from riskaudit.collectors.flake8_plugins import Omission
 from riskaudit.running.launch import module_command
 from riskaudit.running.process import display_command, failure, run_process, tail
+from riskaudit.running.workers import semaphores_work
 from riskaudit.discovery import Target
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
@@ -132,6 +133,9 @@ def _command(python: str, target: Target, overrides: str, private: Path) -> tupl
         (private / "plugins.cfg").write_text(overrides, encoding="utf-8")
         base.append(f"--append-config={private / 'plugins.cfg'}")
         shown.append(OVERRIDES_SHOWN)
+    if not semaphores_work():  # flake8's process pool would crash (it falls back to serial on ENOSPC only)
+        base.append("--jobs=1")
+        shown.append("--jobs=1")
     if target.untrusted:  # no config files (hence no local plugins); absolute paths from an empty folder
         base += isolation.FLAKE8_OPTIONS
         shown += isolation.FLAKE8_OPTIONS

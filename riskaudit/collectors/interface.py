@@ -9,6 +9,7 @@ stages use (radon's function complexities, the coverage data). Adding a tool is 
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import Executor, Future
 from dataclasses import dataclass
 from typing import Protocol
@@ -75,6 +76,8 @@ class CollectContext:
     """How many worker processes that pool has."""
     linter: LinterChoice
     """The linter the scan runs (flake8 or ruff) and why."""
+    deadline: float = math.inf
+    """``time.monotonic()`` by which riskaudit's own per-file analysis must end (the scan's start + ``--timeout``)."""
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from riskaudit.running.workers import worker_count
 from riskaudit.running.launch import module_command, safe_code
 from riskaudit.collectors.mypy_config import CONFIG_FILES, MypyConfig, find_config, without_plugins
 from riskaudit.collectors.mypy_layout import MypyLayout, plan_layout, write_stubs
+from riskaudit.collectors.mypy_inputs import read_inputs, search_folders
 from riskaudit.running.process import ProcessResult, display_command, failure, run_process, tail
 from riskaudit.discovery import Target
 from riskaudit.environment import FIX_DEPENDENCIES
@@ -285,18 +286,24 @@ def checked_files(target: Target) -> list[str]:
     return checked
 
 
-def result_key(target: Target, python: str, version: str, command: Iterable[str]) -> str | None:
-    """Cache key of a whole mypy run: version, command, config, every file's content and the target environment.
+def result_key(
+    target: Target, python: str, version: str, command: Iterable[str], config: MypyConfig | None = None
+) -> str | None:
+    """Cache key of a whole mypy run: version, command, config, every file mypy reads and the target environment.
 
-    None when the target environment cannot be fingerprinted (then mypy always runs).
+    The files are the analysed modules and what ``mypy_inputs`` finds mypy may read besides (stubs in
+    the target, the ``mypy_path`` and ``MYPYPATH`` folders). None when the target environment cannot be
+    fingerprinted (then mypy always runs).
     """
     stamp = environment_stamp(target.python)
     if stamp is None:
         return None
     paths = sorted({f.path for f in target.files} | set(checked_files(target)))
     files = [part for path in paths for part in (path, file_digest(target.root / path))]
-    config = config_digest(target.root, CONFIG_FILES)
-    return digest("mypy", version, python, target.python, stamp, config, *command, "--", *files)
+    folders = search_folders(target.root, config, os.environ.get("MYPYPATH"))
+    files += [part for path in read_inputs(target.root, folders) for part in (str(path), file_digest(path))]
+    config_text = config_digest(target.root, CONFIG_FILES)
+    return digest("mypy", version, python, target.python, stamp, config_text, *command, "--", *files)
 
 
 def missing_plugins(python: str, config: MypyConfig, cwd: Path) -> dict[str, str]:
@@ -493,7 +500,7 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE, cores: int 
     shown_path = layout.shown(target.root)
     shown = ((shown_path,) if shown_path else ()) + display_command(command, files)
     run = ToolRun("mypy", ToolStatus.OK, version=version, executable=executable, command=shown)
-    key = result_key(target, python, version, shown)
+    key = result_key(target, python, version, shown, config)
     known = _from_cache(cache.get("mypy-results", key), python) if key else None
     if known is not None:
         findings, dropped = known

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+import math
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import Executor
@@ -17,7 +18,7 @@ from riskaudit.collectors.raw_metrics import maintainability_index
 from riskaudit.collectors.interface import CollectContext, Collected
 from riskaudit.models import FunctionComplexity, RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
-from riskaudit.running.workers import WorkerDied, in_batches
+from riskaudit.running.workers import WorkerDied, WorkTimedOut, in_batches, one_at_a_time
 
 REPORTED_CC_RANKS = frozenset("CDEF")
 """Complexity ranks that become findings (C is 11-20)."""
@@ -84,11 +85,14 @@ def _analyse_batch(batch: Sequence[tuple[str, str]]) -> list[_Outcome]:
     return outcomes
 
 
-def _analyse_all(work: Sequence[tuple[str, str]], executor: Executor | None, jobs: int) -> list[_Outcome]:
+def _analyse_all(
+    work: Sequence[tuple[str, str]], executor: Executor | None, jobs: int, deadline: float
+) -> list[_Outcome]:
     """Every file's outcome, in order; spread over the executor's workers when there is enough work."""
+    what = f"radon's analysis of {len(work)} files"
     if executor is None or len(work) < PARALLEL_THRESHOLD:
-        return _analyse_batch(work)
-    return in_batches(executor, _analyse_batch, work, jobs, what=f"radon's analysis of {len(work)} files")
+        return one_at_a_time(_analyse_batch, work, what=what, deadline=deadline)
+    return in_batches(executor, _analyse_batch, work, jobs, what=what, deadline=deadline)
 
 
 def _cache_key(path: str, text: str) -> str:
@@ -134,21 +138,26 @@ def _functions_from_json(path: str, value: object) -> list[FunctionComplexity] |
 
 
 def collect(
-    index: SourceIndex, cache: Cache = NO_CACHE, executor: Executor | None = None, jobs: int = 2
+    index: SourceIndex,
+    cache: Cache = NO_CACHE,
+    executor: Executor | None = None,
+    jobs: int = 2,
+    deadline: float = math.inf,
 ) -> tuple[ToolRun, tuple[FunctionComplexity, ...]]:
     """Analyse every parsable file; files radon cannot read are named in the run's reason.
 
     Files not in the cache are analysed in the executor's worker processes (``jobs`` of them) when
-    given and there are enough, else here. A worker process that dies fails the whole run: no findings,
-    no functions, nothing cached.
+    given and there are enough, else here. A worker process that dies, or work in the workers still
+    running at the ``deadline`` (``time.monotonic()``), fails the whole run: no findings, no functions,
+    nothing cached.
     """
     start = time.monotonic()
     parsable = {path: source.text for path, source in sorted(index.files.items()) if not source.parse_error}
     results = {path: _from_cache(path, text, cache) for path, text in parsable.items()}
     work = [(path, text) for path, text in parsable.items() if results[path] is None]
     try:
-        outcomes = _analyse_all(work, executor, jobs)
-    except WorkerDied as exc:
+        outcomes = _analyse_all(work, executor, jobs, deadline)
+    except (WorkerDied, WorkTimedOut) as exc:
         return _run(ToolStatus.FAILED, start, reason=str(exc)), ()
     failures: dict[str, str] = {}
     for (path, text), outcome in zip(work, outcomes, strict=True):
@@ -189,7 +198,9 @@ class Radon:
 
     def collect(self, context: CollectContext) -> Collected:
         """The run of radon on the parsed sources, with every function's complexity."""
-        run, functions = collect(context.sources.index, context.cache, context.workers, context.jobs)
+        run, functions = collect(
+            context.sources.index, context.cache, context.workers, context.jobs, context.deadline
+        )
         return Collected((run,), functions=functions)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import math
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor
@@ -21,7 +22,7 @@ from riskaudit.detectors.base import TOOL, Detector, ProjectSymbols
 from riskaudit.detectors.project import file_context
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 from riskaudit.sources import SourceIndex
-from riskaudit.running.workers import WorkerDied, in_batches, worker_count, worker_pool
+from riskaudit.running.workers import WorkerDied, WorkTimedOut, in_batches, one_at_a_time, shared_pool, worker_count
 
 PARALLEL_THRESHOLD = 40
 """Below this many files the detectors run in-process (worker start-up would cost more)."""
@@ -135,20 +136,24 @@ def _execute(
     detectors: Sequence[type[Detector]],
     jobs: int,
     executor: Executor | None = None,
+    deadline: float = math.inf,
 ) -> list[FileOutcome]:
     """Analyse every file, in worker processes (the given executor's, else new ones) when there are ``jobs`` > 1.
 
     Raises:
         WorkerDied: a worker process died (or had died: the given executor was already broken).
+        WorkTimedOut: the files were not all analysed by the ``deadline``.
     """
-    if jobs < 2:
-        return _analyse_batch(work, project, detectors)
     batch = partial(_analyse_batch, project=project, detectors=detectors)
     what = f"the detectors' analysis of {len(work)} files"
+    if jobs < 2:
+        return one_at_a_time(batch, work, what=what, deadline=deadline)
     if executor is not None:
-        return in_batches(executor, batch, work, jobs, what=what)
-    with worker_pool(jobs) as pool:
-        return in_batches(pool, batch, work, jobs, what=what)
+        return in_batches(executor, batch, work, jobs, what=what, deadline=deadline)
+    with shared_pool(jobs, deadline) as (pool, _):
+        if pool is None:
+            return one_at_a_time(batch, work, what=what, deadline=deadline)
+        return in_batches(pool, batch, work, jobs, what=what, deadline=deadline)
 
 
 def _summaries(
@@ -247,12 +252,14 @@ def run_detectors(
     workers: int | None = None,
     cache: Cache = NO_CACHE,
     executor: Executor | None = None,
+    deadline: float = math.inf,
 ) -> ToolRun:
     """All detectors over all parsable files; project-level summaries at the end.
 
     ``workers`` processes (default: up to 4, one per core) share the files when there are enough of
     them; those of ``executor`` when given (it must have that many), else a pool of their own. A worker
-    process that dies fails the whole run: no findings, nothing cached.
+    process that dies, or work in the workers still running at the ``deadline`` (``time.monotonic()``),
+    fails the whole run: no findings, nothing cached.
     """
     start = time.monotonic()
     keys = _cache_keys(index, project, detectors)
@@ -263,11 +270,11 @@ def run_detectors(
         TOOL,
         ToolStatus.OK,
         version=f"riskaudit {__version__} detectors, libcst {version('libcst')}",
-        executable=f"{len(detectors)} detectors, {jobs} process(es)",
+        executable=f"{len(detectors)} detectors",  # not the process count: it depends on the cache and the cores
     )
     try:
-        fresh = _execute(work, project, detectors, jobs, executor)
-    except WorkerDied as exc:
+        fresh = _execute(work, project, detectors, jobs, executor, deadline)
+    except (WorkerDied, WorkTimedOut) as exc:
         return replace(run, status=ToolStatus.FAILED, duration=time.monotonic() - start, reason=str(exc))
     for outcome in fresh:
         if not outcome.crashed:

@@ -121,18 +121,35 @@ def declared_python(root: Path) -> DeclaredPython | None:
     return None
 
 
+@dataclass(frozen=True)
+class InterpreterAnswer:
+    """What an interpreter said when asked its version."""
+
+    version: Version | None
+    """Its ``(major, minor)``; None when it did not say (it failed, or printed something else)."""
+    problem: str = ""
+    """Why it cannot be used at all: it could not start or did not end in time; empty when it ran."""
+
+
 @lru_cache(maxsize=None)
-def interpreter_version(python: str) -> Version | None:
-    """The ``(major, minor)`` of an interpreter, or None when it does not run (a pyenv shim without that version)."""
+def ask_interpreter(python: str) -> InterpreterAnswer:
+    """Run the interpreter once to learn its version (bounded by ``--timeout`` within a scan)."""
     if python == sys.executable:
-        return sys.version_info[0], sys.version_info[1]
+        return InterpreterAnswer((sys.version_info[0], sys.version_info[1]))
     probe = run_process(
         [python, "-c", "import sys; print('%d %d' % sys.version_info[:2])"], cwd=Path(os.sep), timeout=60
     )
+    if probe.returncode is None:
+        return InterpreterAnswer(None, probe.error or "it did not run")
     parts = probe.stdout.split()
     if probe.returncode != 0 or len(parts) != 2 or not all(part.isdigit() for part in parts):
-        return None
-    return int(parts[0]), int(parts[1])
+        return InterpreterAnswer(None)
+    return InterpreterAnswer((int(parts[0]), int(parts[1])))
+
+
+def interpreter_version(python: str) -> Version | None:
+    """The ``(major, minor)`` of an interpreter, or None when it does not run (a pyenv shim without that version)."""
+    return ask_interpreter(python).version
 
 
 def _installed_pythons(root: Path, minimum: Version) -> list[tuple[Path, str]]:

@@ -7,6 +7,7 @@ their own. The source index is built here while the subprocess tools run, and ha
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from riskaudit.options import ScanOptions
 from riskaudit.roles import SOURCE, role_of
 from riskaudit.sources import SourceIndex
 from riskaudit.caching.source_values import index_sources
-from riskaudit.running.workers import worker_count, worker_pool
+from riskaudit.running.workers import shared_pool, worker_count
 
 
 @dataclass(frozen=True)
@@ -62,13 +63,13 @@ def checked(entry: Entry, collected: Collected, context: CollectContext) -> Coll
 
 def collect(target: Target, options: ScanOptions, cache: Cache, listener: Listener) -> Collection:
     """Run every registered collector on the target; returns their results once all have ended."""
-    jobs = worker_count()
     ready: Future[tuple[SourceIndex, LayerMap]] = Future()
-    with ThreadPoolExecutor(max_workers=len(REGISTRY), thread_name_prefix="riskaudit") as pool, worker_pool(
-        jobs
-    ) as workers:
+    deadline = time.monotonic() + options.timeout
+    with ThreadPoolExecutor(max_workers=len(REGISTRY), thread_name_prefix="riskaudit") as pool, shared_pool(
+        worker_count(), deadline
+    ) as (workers, jobs):
         linter = choose_linter(target.root, options.linter, target.untrusted)
-        context = CollectContext(target, options, cache, Sources(ready), workers, jobs, linter)
+        context = CollectContext(target, options, cache, Sources(ready), workers, jobs, linter, deadline)
         futures: dict[Future[Collected], Entry] = {}
         for entry in REGISTRY:
             for tool in entry.runs_in(context):

@@ -8,7 +8,8 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -16,6 +17,8 @@ from pathlib import Path
 from riskaudit.running.launch import module_command, safe_code
 
 DEFAULT_TIMEOUT = 900.0
+_limits: list[float] = []
+"""The ``time_limit`` blocks entered and not yet left, innermost last."""
 _running: set[subprocess.Popen[bytes]] = set()
 _running_lock = threading.Lock()
 _stopping = threading.Event()
@@ -28,6 +31,20 @@ def stop_all() -> None:
         running = list(_running)
     for proc in running:
         _kill_group(proc)
+
+
+@contextmanager
+def time_limit(seconds: float) -> Iterator[None]:
+    """Meanwhile no subprocess run here outlives ``seconds``, whatever timeout its caller gives.
+
+    The scan runs in one: ``--timeout`` then bounds the probes of an interpreter (its version, its
+    packages, its plugins) and git too, not only the tools; a hanging ``--python`` costs that long.
+    """
+    _limits.append(seconds)
+    try:
+        yield
+    finally:
+        _limits.pop()
 
 
 @dataclass(frozen=True)
@@ -52,7 +69,9 @@ def run_process(
     timeout: float = DEFAULT_TIMEOUT,
     env: Mapping[str, str] | None = None,
 ) -> ProcessResult:
-    """Run a command in its own session; on timeout the whole process group is killed."""
+    """Run a command in its own session; on timeout (or the ``time_limit``) the whole process group is killed."""
+    bound = min([timeout, *_limits])
+    cause = " (--timeout)" if _limits and bound == min(_limits) else ""
     start = time.monotonic()
     if _stopping.is_set():
         return ProcessResult(None, "", "", 0.0, "interrupted")
@@ -73,7 +92,7 @@ def run_process(
     if _stopping.is_set():  # interrupted while it started
         _kill_group(proc)
     try:
-        return _finish(proc, timeout, start)
+        return _finish(proc, bound, start, cause)
     finally:
         with _running_lock:
             _running.discard(proc)
@@ -87,15 +106,15 @@ def failure(result: ProcessResult, reason: str) -> str:
     return reason if result.returncode is None else f"exit code {result.returncode}: {reason}"
 
 
-def _finish(proc: subprocess.Popen[bytes], timeout: float, start: float) -> ProcessResult:
-    """Wait for a started process; on timeout or an exception its whole group is killed."""
+def _finish(proc: subprocess.Popen[bytes], timeout: float, start: float, cause: str) -> ProcessResult:
+    """Wait for a started process; on timeout (``cause`` says whose) or an exception its whole group is killed."""
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill_group(proc)
         out, err = proc.communicate()
         return ProcessResult(
-            None, _decode(out), _decode(err), time.monotonic() - start, f"timed out after {timeout:g} s (--timeout)"
+            None, _decode(out), _decode(err), time.monotonic() - start, f"timed out after {timeout:g} s{cause}"
         )
     except BaseException:
         _kill_group(proc)

@@ -200,11 +200,12 @@ def unreadable_issue(target: Target) -> EnvironmentIssue | None:
     """The issue that Python files of the target cannot be read: the analysis is incomplete without them."""
     if not target.unreadable:
         return None
+    count = len(target.unreadable)
     return EnvironmentIssue(
         "unreadable-file",
-        f"{len(target.unreadable)} file(s)",
+        f"{count} file(s)",
         "riskaudit",
-        f"{len(target.unreadable)} Python file(s) cannot be read by the user riskaudit runs as, so no tool analysed them",
+        f"{count} Python file(s) cannot be read by the user riskaudit runs as, so no tool analysed them",
         "make them readable (chmod a+r) or leave them out with [tool.riskaudit] exclude",
         files=target.unreadable,
         incomplete=True,

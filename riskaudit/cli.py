@@ -36,7 +36,7 @@ from riskaudit.report.formats import EXTENSIONS
 from riskaudit.report.render import render
 from riskaudit.report.rules_view import rule_counts, rule_views
 from riskaudit.results import ScanResult
-from riskaudit.results_check import inconsistency
+from riskaudit.results_check import refusal
 from riskaudit.serialise import loads
 from riskaudit.typer_options import with_options
 
@@ -340,9 +340,9 @@ def render_command(
         result = loads(text)
     except RiskauditError as exc:
         raise _fail(f"{results}: {exc}") from None
-    problem = inconsistency(result)
+    problem = refusal(text, result)
     if problem:
-        raise _fail(f"{results}: inconsistent results: {problem}")
+        raise _fail(f"{results}: {problem}")
     where = _emit(result, options)
     err.print(f"Report: {where}", highlight=False)
 

@@ -1,15 +1,28 @@
 """Whether saved results are ones a scan could have written, before ``riskaudit render`` trusts them.
 
-The JSON codec checks shapes and types; this checks what the types cannot say: the gate threshold is
-one riskaudit knows, every finding's rule is documented in the results, and every collector's run is
-there (results without mypy's run would render as if mypy had found nothing).
+The JSON codec checks shapes and types; the shipped results schema what else a field may hold (enums,
+bounds, no unknown fields); ``inconsistency`` what neither can say: the gate threshold is one riskaudit
+knows, every finding's rule is documented in the results, and every collector's run is there (results
+without mypy's run would render as if mypy had found nothing).
 """
 
 from __future__ import annotations
 
+import json
+
 from riskaudit.collectors.registry import REGISTRY, TOOLS
 from riskaudit.gate import FAIL_ON_CHOICES
 from riskaudit.results import ScanResult
+from riskaudit.schema_check import first_error, results_schema
+
+
+def refusal(text: str, result: ScanResult) -> str:
+    """Why results the codec read from ``text`` cannot be rendered as a scan's (schema, then consistency)."""
+    problem = first_error(json.loads(text), results_schema())
+    if problem:
+        return f"does not match riskaudit's results schema: {problem}"
+    problem = inconsistency(result)
+    return f"inconsistent results: {problem}" if problem else ""
 
 
 def inconsistency(result: ScanResult) -> str:

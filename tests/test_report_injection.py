@@ -16,8 +16,12 @@ MESSAGE = "\x1b[31m\x07 red ::warning file=x.py::pwned"
 
 
 def _hostile_results(tmp_path: Path) -> Path:
+    # the layer's name everywhere it is written, not its content kind (an enum of the schema)
     text = GOLD.read_text(encoding="utf-8").replace('"data access"', json.dumps(LAYER))
     data = json.loads(text)
+    for layer in data["layers"]:
+        if layer["content"] == LAYER:
+            layer["content"] = "data access"
     data["findings"][0]["message"] = MESSAGE
     out = tmp_path / "hostile.json"
     out.write_text(json.dumps(data), encoding="utf-8")

@@ -111,7 +111,10 @@ class Placement:
         per_file: dict[str, list[FunctionCoverage]] = {}
         for measured in function_coverage:
             per_file.setdefault(measured.path, []).append(measured)
-        percent = {f.path: f.percent for f in coverage.files} if coverage else {}
+        # a file whose coverage lacks tests that did not run counts as not measured
+        unverified = set(coverage.unverified) if coverage else set()
+        percent = {f.path: f.percent for f in coverage.files if f.path not in unverified} if coverage else {}
+        per_file = {path: found for path, found in per_file.items() if path not in unverified}
         return cls(index, by_file, percent, per_file, frozenset(untested), layers)
 
     def coverage_at(self, path: str | None, line: int | None) -> float | None:

@@ -248,6 +248,16 @@ class FunctionCoverage:
 
 
 @dataclass(frozen=True)
+class NotRun:
+    """A test module the coverage run did not include, and what shows it (see ``riskaudit.coverage_reach``)."""
+
+    test: str
+    """The test module (target-relative path)."""
+    evidence: str
+    """``not executed`` for a test module the data measures, else a module it imports that executed nothing."""
+
+
+@dataclass(frozen=True)
 class CoverageData:
     """The coverage measurement the scan used."""
 
@@ -261,6 +271,13 @@ class CoverageData:
     """Total as coverage.py prints it."""
     unmatched: tuple[str, ...] = ()
     """Files in the data that are not in the scanned tree."""
+    tests_judged: int = 0
+    """Test modules the data can say were run or not (``riskaudit.coverage_reach``)."""
+    not_run: tuple[NotRun, ...] = ()
+    """Test modules the run behind the data left out: it was a partial run of the tests."""
+    unverified: tuple[str, ...] = ()
+    """Production files imported by a test module that did not run: their coverage lacks it, so no
+    "untested" finding is made for them and they count as not measured."""
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from riskaudit.ast_names import dotted as dotted_name
 from riskaudit.ast_names import qualify
 from riskaudit.declared_types import DeclaredType, declared_types
 from riskaudit.models import ExcerptLine
+from riskaudit.module_imports import file_imports
 from riskaudit.runtime_guards import RuntimeGuard, guards_of
 
 
@@ -102,6 +103,8 @@ class SourceFile:
     """Blocks that run only on some Python versions or platforms, or never (``if TYPE_CHECKING:``)."""
     declared_types: tuple[DeclaredType, ...] = ()
     """Attribute, return and module variable types the file declares (see ``riskaudit.declared_types``)."""
+    module_imports: tuple[str, ...] = ()
+    """Modules the file's top level imports, absolute (see ``riskaudit.module_imports``)."""
 
     def qualified(self, dotted: str) -> str:
         """A dotted name used in this file, qualified through its imports (``Q.x`` -> ``fastapi.Query.x``)."""
@@ -226,6 +229,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         module_attributes=collector.module_attributes(),
         runtime_guards=tuple(collector.runtime_guards),
         declared_types=declared_types(tree, dict(collector.imports)),
+        module_imports=file_imports(tree, path),
     )
 
 

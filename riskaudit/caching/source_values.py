@@ -17,6 +17,7 @@ from riskaudit import __version__
 from riskaudit.caching.store import NO_CACHE, Cache, digest
 from riskaudit import ast_names, declared_types
 from riskaudit.declared_types import DeclaredType
+from riskaudit.module_imports import file_imports
 from riskaudit.runtime_guards import RuntimeGuard
 from riskaudit.sources import (
     DefaultCall,
@@ -53,7 +54,7 @@ def cached_source(root: Path, path: str, cache: Cache = NO_CACHE) -> SourceFile:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """What the facts depend on besides the file: the code deriving them and Python's parser."""
-    modules = (analyse_source, declared_types, ast_names)
+    modules = (analyse_source, declared_types, ast_names, file_imports)
     code = b"".join(Path(inspect.getfile(item)).read_bytes() for item in modules)
     return digest(__version__, sys.version, code)
 
@@ -75,6 +76,7 @@ def source_to_json(source: SourceFile) -> dict[str, object]:
         "module_attributes": sorted(source.module_attributes),
         "runtime_guards": [[g.start, g.end, g.condition, g.holds] for g in source.runtime_guards],
         "declared_types": [[d.kind, d.name, d.type] for d in source.declared_types],
+        "module_imports": list(source.module_imports),
     }
 
 
@@ -112,6 +114,7 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         module_attributes=frozenset(_names(value.get("module_attributes"))),
         runtime_guards=tuple(RuntimeGuard(*row) for row in _rows(value, "runtime_guards", (int, int, str, bool))),
         declared_types=tuple(DeclaredType(*row) for row in _rows(value, "declared_types", (str, str, str))),
+        module_imports=tuple(_names(value.get("module_imports"))),
     )
 
 

@@ -15,6 +15,7 @@ from riskaudit.collectors.paths import relative_posix
 from riskaudit.running.launch import module_command
 from riskaudit.running.process import pick_interpreter, run_process, tail
 from riskaudit.discovery import Target
+from riskaudit.coverage_reach import partial_run_note, run_reach
 from riskaudit.layers import LayerMap
 from riskaudit.models import CoverageData, FileCoverage, RawFinding, ToolRun, ToolStatus
 
@@ -223,11 +224,15 @@ def matched_total(files: Sequence[FileCoverage]) -> tuple[float, str]:
 def coverage_findings(
     data: CoverageData, layers: LayerMap, total_threshold: float, tests: Collection[str]
 ) -> tuple[RawFinding, ...]:
-    """Critical-layer files under their layer's threshold, and a total under the project threshold."""
+    """Critical-layer files under their layer's threshold, and a total under the project threshold.
+
+    Files whose coverage lacks tests that did not run (``data.unverified``) are not judged.
+    """
     findings = []
+    unverified = set(data.unverified)
     for entry in data.files:
         layer = layers.of(entry.path)
-        if layer is None or entry.path in tests or entry.statements == 0:
+        if layer is None or entry.path in tests or entry.path in unverified or entry.statements == 0:
             continue
         if entry.percent < layer.coverage_threshold:
             findings.append(
@@ -291,13 +296,16 @@ def collect(
     timeout: float,
     lines: Mapping[str, int],
     project_root: Path | None = None,
+    imports: Mapping[str, tuple[str, ...]] | None = None,
 ) -> tuple[ToolRun, CoverageData | None]:
     """Read the target's coverage data; no data is "not measured" (skipped), bad data is a failure.
 
     Without a data file, the parallel data files of ``coverage run -p`` (``.coverage.*``) are combined
     into a private file, as ``coverage combine --keep`` does, and read. ``lines`` holds the line count of
-    each scanned file (from the source index): data past a file's end is stale.
+    each scanned file (from the source index): data past a file's end is stale. ``imports``, each file's
+    module-level imports, tell which test modules the run left out (``riskaudit.coverage_reach``).
     """
+    found = imports or {}
     start = time.monotonic()
     path = find_data_file(target.root, explicit, project_root)
     parallel = parallel_data(target.root, project_root) if path is None else []
@@ -307,7 +315,7 @@ def collect(
         return ToolRun("coverage", ToolStatus.SKIPPED, reason=reason), None
     if path is not None:
         return _measured(path, relative_posix(str(path.resolve()), target.root), target, layers,
-                         total_threshold, timeout, lines, start)
+                         total_threshold, timeout, (lines, found), start)
     first = relative_posix(str(parallel[0].resolve()), target.root)
     shown = f"{first} and {len(parallel) - 1} more parallel data file(s), combined" if len(parallel) > 1 else first
     with tempfile.TemporaryDirectory(prefix="riskaudit-combine-") as temp:
@@ -316,7 +324,7 @@ def collect(
         except CoverageDataError as exc:
             failed = f"{shown}: {exc}"
             return ToolRun("coverage", ToolStatus.FAILED, reason=failed, duration=time.monotonic() - start), None
-        return _measured(combined, shown, target, layers, total_threshold, timeout, lines, start)
+        return _measured(combined, shown, target, layers, total_threshold, timeout, (lines, found), start)
 
 
 def _measured(
@@ -326,10 +334,14 @@ def _measured(
     layers: LayerMap,
     total_threshold: float,
     timeout: float,
-    lines: Mapping[str, int],
+    facts: tuple[Mapping[str, int], Mapping[str, tuple[str, ...]]],
     start: float,
 ) -> tuple[ToolRun, CoverageData | None]:
-    """The run and measurement of one data file (``shown`` as the report names it)."""
+    """The run and measurement of one data file (``shown`` as the report names it).
+
+    ``facts``: each scanned file's line count and module-level imports.
+    """
+    lines, imports = facts
     if not path.is_file():
         reason = f"{shown}: no such coverage data file"
         return ToolRun("coverage", ToolStatus.FAILED, reason=reason), None
@@ -355,8 +367,14 @@ def _measured(
     if problems:  # the data's own total counts files the scan does not have: count the matched ones
         percent, display = matched_total(matched)
         problems.append(f"the total {display}% is of the {len(matched)} matched file(s)")
-    data = CoverageData(shown, matched, percent, display, (*unmatched, *unfit))
     tests = {f.path for f in target.files if f.is_test}
+    reach = run_reach(matched, imports, tests)
+    if reach.partial:
+        problems.append(partial_run_note(reach))
+    data = CoverageData(
+        shown, matched, percent, display, (*unmatched, *unfit),
+        tests_judged=reach.judged, not_run=reach.not_run, unverified=tuple(reach.unverified),
+    )
     findings = coverage_findings(data, layers, total_threshold, tests)
     reason = "; ".join(problems)
     run = ToolRun(

@@ -29,9 +29,13 @@ class Tests:
 
         def measure(data_file: Path | None, project: Path | None = None) -> tuple[ToolRun, CoverageData | None]:
             """Read a coverage data file; the source index is waited for only now (the tests run before)."""
-            lines = {path: len(source.lines) for path, source in context.sources.index.files.items()}
+            files = context.sources.index.files
+            lines = {path: len(source.lines) for path, source in files.items()}
+            imports = {path: source.module_imports for path, source in files.items()}
             layers = context.sources.layers
-            return coverage.collect(target, data_file, layers, threshold, timeout, lines, project_root=project)
+            return coverage.collect(
+                target, data_file, layers, threshold, timeout, lines, project_root=project, imports=imports
+            )
 
         if not options.run_tests:
             run, data = measure(options.coverage_file, options.config.parent if options.config is not None else None)

@@ -8,17 +8,8 @@ from riskaudit.declared_types import CALL, DeclaredType
 from riskaudit.detectors.base import FileContext, ProjectSymbols
 from riskaudit.roles import is_test_path
 from riskaudit.mapping import project_modules
+from riskaudit.module_imports import module_name
 from riskaudit.sources import SourceIndex
-
-
-def module_name(path: str) -> str:
-    """Dotted module name of a file path (``src/`` dropped, ``__init__`` folded into its package)."""
-    parts = list(PurePosixPath(path).with_suffix("").parts)
-    if parts and parts[0] == "src" and len(parts) > 1:
-        parts = parts[1:]
-    if parts and parts[-1] == "__init__":
-        parts = parts[:-1]
-    return ".".join(parts)
 
 
 def is_migration_path(path: str) -> bool:

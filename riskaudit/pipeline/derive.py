@@ -71,11 +71,15 @@ def derive(collection: Collection, tests: Sequence[str], version: Version | None
     functions = tuple(fn for result in collection.results for fn in result.functions)
     coverage = next((result.coverage for result in collection.results if result.coverage is not None), None)
     measured = function_coverage(collection.index, coverage, functions, collection.layers)
+    if coverage is not None and coverage.unverified:  # their coverage lacks tests that did not run
+        unverified = set(coverage.unverified)
+        measured = tuple(fn for fn in measured if fn.path not in unverified)
     analysis = None
     if coverage is not None:
         unreachable = unreachable_code(collection.index, version)
+        skipped = (*tests, *coverage.unverified)
         found = (
-            error_path_findings(collection.index, coverage, measured, tests, unreachable)
+            error_path_findings(collection.index, coverage, measured, skipped, unreachable)
             + crap_findings(measured, tests, unreachable)
         )
         analysis = ToolRun(

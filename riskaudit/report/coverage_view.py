@@ -154,6 +154,14 @@ class CoverageSection:
     """The first files in the coverage data that are not in the scanned tree, at most ``UNMATCHED_LIMIT``."""
     unmatched_count: int
     """All such files."""
+    not_run: tuple[str, ...]
+    """The first test modules the run behind the data left out, at most ``UNMATCHED_LIMIT``."""
+    not_run_count: int
+    """All such test modules (a partial test run when not 0)."""
+    tests_judged: int
+    """Test modules the data can say were run or not."""
+    unverified_count: int
+    """Files whose coverage lacks those tests: not measured, no untested-code findings."""
     untested_groups: tuple[UntestedGroup, ...]
     """Never-executed functions per class, critical layers first, most untested first."""
     error_paths: tuple[FindingView, ...]
@@ -296,6 +304,10 @@ def coverage_section(
             rows_more=0,
             unmatched=(),
             unmatched_count=0,
+            not_run=(),
+            not_run_count=0,
+            tests_judged=0,
+            unverified_count=0,
             untested_groups=(),
             error_paths=(),
             error_paths_more=0,
@@ -318,6 +330,10 @@ def coverage_section(
         rows_more=max(0, len(rows) - COVERAGE_ROWS_LIMIT),
         unmatched=coverage.unmatched[:UNMATCHED_LIMIT],
         unmatched_count=len(coverage.unmatched),
+        not_run=tuple(item.test for item in coverage.not_run[:UNMATCHED_LIMIT]),
+        not_run_count=len(coverage.not_run),
+        tests_judged=coverage.tests_judged,
+        unverified_count=len(coverage.unverified),
         untested_groups=untested_groups(functions),
         error_paths=tuple(error_paths[:ERROR_PATHS_LIMIT]),
         error_paths_more=max(0, len(error_paths) - ERROR_PATHS_LIMIT),

@@ -158,6 +158,8 @@ class CoverageSection:
     """The first test modules the run behind the data left out, at most ``UNMATCHED_LIMIT``."""
     not_run_count: int
     """All such test modules (a partial test run when not 0)."""
+    not_run_more: int
+    """Those beyond the listed ones."""
     tests_judged: int
     """Test modules the data can say were run or not."""
     unverified_count: int
@@ -306,6 +308,7 @@ def coverage_section(
             unmatched_count=0,
             not_run=(),
             not_run_count=0,
+            not_run_more=0,
             tests_judged=0,
             unverified_count=0,
             untested_groups=(),
@@ -332,6 +335,7 @@ def coverage_section(
         unmatched_count=len(coverage.unmatched),
         not_run=tuple(item.test for item in coverage.not_run[:UNMATCHED_LIMIT]),
         not_run_count=len(coverage.not_run),
+        not_run_more=max(0, len(coverage.not_run) - UNMATCHED_LIMIT),
         tests_judged=coverage.tests_judged,
         unverified_count=len(coverage.unverified),
         untested_groups=untested_groups(functions),

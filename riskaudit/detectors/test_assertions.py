@@ -47,6 +47,12 @@ ASSERTING_FIXTURES = frozenset(
     }
 )
 """pytest fixtures that check or measure on the test's behalf."""
+NO_RAISE = re.compile(
+    r"(does_?n[o']?t|do_?n[o']?t|not|no|never|without|nothing)[_ ](raise|raising|error|errors|fail|failing|crash|"
+    r"crashing|exception|exceptions|throw|throwing|blow)",
+    re.IGNORECASE,
+)
+"""A test name or docstring saying the test checks that nothing raises (``test_parse_does_not_raise``)."""
 _TEST_CLASS = re.compile(r"^Test|Test$|TestCase$|Tests$")
 """Names of classes that hold tests (pytest's ``Test*``, unittest's ``*TestCase``)."""
 
@@ -58,6 +64,12 @@ def _is_test_function(node: cst.FunctionDef, classes: Sequence[str]) -> bool:
     if any("fixture" in dotted_name(_decorator(d)) for d in node.decorators):
         return False
     return not classes or bool(_TEST_CLASS.search(classes[-1]))
+
+
+def _says_it_checks_no_raise(node: cst.FunctionDef) -> bool:
+    """Whether the test's name or docstring says it only checks that nothing raises, as RA308 advises."""
+    docstring = node.get_docstring() or ""
+    return bool(NO_RAISE.search(node.name.value) or NO_RAISE.search(docstring.replace("-", " ")))
 
 
 def _decorator(decorator: cst.Decorator) -> cst.BaseExpression:
@@ -219,8 +231,9 @@ class AssertionFreeTest(Detector):
     ``check_*``, ``verify``, ``pytest.fail``, ``pytest.skip``, a ``*_test`` helper) or that is told to
     (``check=True``), a call of a helper defined in the same file or imported from test code, a ``self.``
     method call (unittest helpers), or a fixture that checks for it (``snapshot``, ``benchmark``,
-    ``data_regression``). A test whose check is thrown away (``result == 3`` without ``assert``) is
-    ``DiscardedCheck``'s finding, not reported here again.
+    ``data_regression``), or a name or docstring that says it only checks that nothing raises
+    (``test_load_does_not_raise``, "must not raise"). A test whose check is thrown away (``result == 3``
+    without ``assert``) is ``DiscardedCheck``'s finding, not reported here again.
     What is left only shows that the code ran without raising.
     """
 
@@ -244,6 +257,8 @@ class AssertionFreeTest(Detector):
         "class TestApi:\n    def test_route(self, app):\n        def test_inner():\n            pass\n"
         "        assert app\n",
         Example("def test_total():\n    total([1, 2]) == 3\n", path="tests/test_total.py"),
+        "def test_bad_utf8_body_does_not_raise():\n    log_request(b'\\xff')\n",
+        'def test_nullable_json():\n    """Constructing with None must not raise."""\n    Thing(data=None)\n',
     )
     INVALID = (
         Example("def test_runs():\n    run_job()\n", path="tests/test_jobs.py", line=1),
@@ -290,8 +305,10 @@ class AssertionFreeTest(Detector):
         if not self._tests and self._functions == 1 and _is_test_function(node, self._classes):
             body = _Body(node)
             params = [p.name.value for p in (*node.params.params, *node.params.kwonly_params)]
-            body.checks = any(name in ASSERTING_FIXTURES for name in params) or any(
-                re.search(r"skip|xfail", dotted_name(_decorator(d))) for d in node.decorators
+            body.checks = (
+                any(name in ASSERTING_FIXTURES for name in params)
+                or any(re.search(r"skip|xfail", dotted_name(_decorator(d))) for d in node.decorators)
+                or _says_it_checks_no_raise(node)
             )
             self._tests.append(body)
 

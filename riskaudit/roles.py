@@ -31,12 +31,19 @@ SUPPORT_DIRS = frozenset(
 
 
 def is_test_path(path: str) -> bool:
-    """Whether a relative POSIX path is test code: a tests folder, ``test_*.py``, ``*_test.py``, ``conftest.py``."""
+    """Whether a relative POSIX path is test code: a tests folder, ``test_*.py``, ``*_test.py``, ``conftest.py``.
+
+    Not below a top-level support folder (``docs/``, ``examples/``, ...): a documentation snippet that
+    shows a test is read, not run as the project's suite.
+    """
     pure = PurePosixPath(path)
+    folders = pure.parts[:-1]
+    if folders and folders[0].lower() in SUPPORT_DIRS:  # docs/snippets/testing/fixture.py documents, not tests
+        return False
     name = pure.name
     if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
         return True
-    return any(part in TEST_DIRS for part in pure.parts[:-1])
+    return any(part in TEST_DIRS for part in folders)
 
 
 def role_of(path: str | None) -> str:

@@ -23,6 +23,9 @@ from riskaudit.roles import SOURCE, SUPPORT, TEST, role_of
         ("tools/prepare_release.py", SUPPORT),
         ("scripts/migrate_data.py", SUPPORT),
         ("benchmarks/run.py", SUPPORT),
+        # a documentation snippet showing a test documents; it is not the project's suite
+        ("docs/snippets/testing/fixture.py", SUPPORT),
+        ("examples/app/tests/test_app.py", SUPPORT),
         # a package's own subpackage named like a support folder is production code
         ("app/tools/export.py", SOURCE),
         ("pkg/docs.py", SOURCE),

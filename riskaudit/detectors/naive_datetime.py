@@ -93,6 +93,11 @@ class NaiveDatetime(Detector):
         "import sqlalchemy as sa\ncreated = sa.Column(sa.DateTime(True))\n",
         "from sqlalchemy import DateTime, TypeDecorator\nclass UTCDateTime(TypeDecorator):\n    impl = DateTime\n",
         Example("from datetime import datetime\nstamp = datetime.utcnow()\n", path="tests/test_clock.py"),
+        # naive UTC by convention: every write of the column's default is UTC
+        "from oslo_utils import timeutils\nfrom sqlalchemy import Column, DateTime\n"
+        "created = Column(DateTime, default=lambda: timeutils.utcnow().replace(microsecond=0))\n",
+        "from sqlalchemy import Column, DateTime\nfrom .utils import utcnow\n"
+        "created = Column(DateTime, default=utcnow)\n",
     )
     INVALID = (
         Example("from datetime import datetime\nstamp = datetime.now()\n", line=2),
@@ -224,10 +229,32 @@ class NaiveDatetime(Detector):
                     self.report(arg.value, self.MESSAGE.format(what=f"{arg.keyword.value}=datetime.{method}"))
 
     def _check_column(self, node: cst.Call) -> None:
-        """Report a naive DateTime/TIMESTAMP type given to a column."""
+        """Report a naive DateTime/TIMESTAMP type given to a column, unless it stores naive UTC by design.
+
+        A column whose ``default``/``onupdate`` is a project's or a library's ``utcnow`` (oslo's
+        ``timeutils.utcnow``), called by a lambda or not, follows the naive-UTC convention. ``datetime``'s own
+        ``utcnow`` is no convention: that column and its default are both reported (one finding, merged).
+        """
+        if any(
+            arg.keyword is not None and arg.keyword.value in _DEFAULT_KEYWORDS and self._gives_utcnow(arg.value)
+            for arg in node.args
+        ):
+            return
         for arg in node.args:
             if (arg.keyword is None or arg.keyword.value == "type_") and not arg.star and _naive_type(arg.value):
                 self.report(arg.value, self.MESSAGE.format(what="DateTime column without timezone=True"))
+
+    def _gives_utcnow(self, value: cst.BaseExpression) -> bool:
+        """Whether a default is a ``utcnow`` other than ``datetime``'s, or a lambda whose body starts with one."""
+        if isinstance(value, cst.Lambda):
+            value = value.body
+            while isinstance(value, cst.Call):  # utcnow().replace(microsecond=0)
+                func = value.func
+                if call_name(value).rpartition(".")[2] == "utcnow":
+                    return not self._datetime_method(func)
+                value = func.value if isinstance(func, cst.Attribute) else func
+            return False
+        return dotted_name(value).rpartition(".")[2] == "utcnow" and not self._datetime_method(value)
 
     def visit_DictElement(self, node: cst.DictElement) -> None:
         """``type_annotation_map = {datetime: DateTime()}``: every ``Mapped[datetime]`` column is naive."""

@@ -93,9 +93,10 @@ class NaiveDatetime(Detector):
         "import sqlalchemy as sa\ncreated = sa.Column(sa.DateTime(True))\n",
         "from sqlalchemy import DateTime, TypeDecorator\nclass UTCDateTime(TypeDecorator):\n    impl = DateTime\n",
         Example("from datetime import datetime\nstamp = datetime.utcnow()\n", path="tests/test_clock.py"),
-        # naive UTC by convention: every write of the column's default is UTC
+        # naive UTC by convention: the file's columns default to a UTC clock that returns naive values
         "from oslo_utils import timeutils\nfrom sqlalchemy import Column, DateTime\n"
-        "created = Column(DateTime, default=lambda: timeutils.utcnow().replace(microsecond=0))\n",
+        "created = Column(DateTime, default=lambda: timeutils.utcnow().replace(microsecond=0))\n"
+        "deleted = Column(DateTime)\n",
         "from sqlalchemy import Column, DateTime\nfrom .utils import utcnow\n"
         "created = Column(DateTime, default=utcnow)\n",
     )
@@ -116,6 +117,12 @@ class NaiveDatetime(Detector):
             line=3,
         ),
         Example("from sqlalchemy import Column, DateTime\ncreated = Column(DateTime)\n", line=2),
+        # an aware column defaulting to the project's utcnow: the naive one beside it is the odd one out
+        Example(
+            "from sqlalchemy import Column, DateTime\nfrom .clock import utcnow\n"
+            "created = Column(DateTime(timezone=True), default=utcnow)\nseen = Column(DateTime)\n",
+            line=4,
+        ),
         Example("import sqlalchemy as sa\ncreated = sa.Column('created', sa.DateTime(), nullable=False)\n", line=2),
         Example(
             "from sqlalchemy import DateTime\nfrom sqlalchemy.orm import mapped_column\n"
@@ -146,6 +153,8 @@ class NaiveDatetime(Detector):
         self._modules = {"datetime"}
         self._exempt: set[int] = set()
         self._relabelled: set[int] = set()
+        self._naive_columns: list[cst.BaseExpression] = []
+        self._utc_convention = False
 
     def visit_Import(self, node: cst.Import) -> None:
         """Remember ``import datetime as dt``."""
@@ -229,20 +238,30 @@ class NaiveDatetime(Detector):
                     self.report(arg.value, self.MESSAGE.format(what=f"{arg.keyword.value}=datetime.{method}"))
 
     def _check_column(self, node: cst.Call) -> None:
-        """Report a naive DateTime/TIMESTAMP type given to a column, unless it stores naive UTC by design.
+        """Note a naive DateTime/TIMESTAMP type given to a column; reported at the end of the file.
 
-        A column whose ``default``/``onupdate`` is a project's or a library's ``utcnow`` (oslo's
-        ``timeutils.utcnow``), called by a lambda or not, follows the naive-UTC convention. ``datetime``'s own
-        ``utcnow`` is no convention: that column and its default are both reported (one finding, merged).
+        A naive column whose ``default``/``onupdate`` is a project's or a library's ``utcnow`` (oslo's
+        ``timeutils.utcnow``), called by a lambda or not, shows the file's naive-UTC convention: its naive
+        columns are then not reported (an aware column with such a default shows the opposite).
+        ``datetime``'s own ``utcnow`` is no convention: that column and its default are both reported (one
+        finding, merged).
         """
-        if any(
+        naive = [
+            arg.value for arg in node.args
+            if (arg.keyword is None or arg.keyword.value == "type_") and not arg.star and _naive_type(arg.value)
+        ]
+        self._naive_columns += naive
+        if naive and any(
             arg.keyword is not None and arg.keyword.value in _DEFAULT_KEYWORDS and self._gives_utcnow(arg.value)
             for arg in node.args
         ):
-            return
-        for arg in node.args:
-            if (arg.keyword is None or arg.keyword.value == "type_") and not arg.star and _naive_type(arg.value):
-                self.report(arg.value, self.MESSAGE.format(what="DateTime column without timezone=True"))
+            self._utc_convention = True
+
+    def leave_Module(self, original_node: cst.Module) -> None:
+        """Report the naive columns, unless the file stores naive UTC by convention."""
+        if not self._utc_convention:
+            for column in self._naive_columns:
+                self.report(column, self.MESSAGE.format(what="DateTime column without timezone=True"))
 
     def _gives_utcnow(self, value: cst.BaseExpression) -> bool:
         """Whether a default is a ``utcnow`` other than ``datetime``'s, or a lambda whose body starts with one."""

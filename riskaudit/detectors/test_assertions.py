@@ -53,6 +53,8 @@ NO_RAISE = re.compile(
     re.IGNORECASE,
 )
 """A test name or docstring saying the test checks that nothing raises (``test_parse_does_not_raise``)."""
+FOR_TYPE_CHECKER = re.compile(r"type[- ]?check|static(ally)? typ|mypy|pyright", re.IGNORECASE)
+"""A docstring saying the test is there for the type checker (it checks nothing at run time on purpose)."""
 _TEST_CLASS = re.compile(r"^Test|Test$|TestCase$|Tests$")
 """Names of classes that hold tests (pytest's ``Test*``, unittest's ``*TestCase``)."""
 
@@ -67,9 +69,13 @@ def _is_test_function(node: cst.FunctionDef, classes: Sequence[str]) -> bool:
 
 
 def _says_it_checks_no_raise(node: cst.FunctionDef) -> bool:
-    """Whether the test's name or docstring says it only checks that nothing raises, as RA308 advises."""
-    docstring = node.get_docstring() or ""
-    return bool(NO_RAISE.search(node.name.value) or NO_RAISE.search(docstring.replace("-", " ")))
+    """Whether the test says it checks nothing at run time on purpose.
+
+    Its name or docstring says it only checks that nothing raises (as RA308 advises), or its docstring
+    that it is there for the type checker.
+    """
+    docstring = (node.get_docstring() or "").replace("-", " ")
+    return bool(NO_RAISE.search(node.name.value) or NO_RAISE.search(docstring) or FOR_TYPE_CHECKER.search(docstring))
 
 
 def _decorator(decorator: cst.Decorator) -> cst.BaseExpression:
@@ -232,8 +238,9 @@ class AssertionFreeTest(Detector):
     (``check=True``), a call of a helper defined in the same file or imported from test code, a ``self.``
     method call (unittest helpers), or a fixture that checks for it (``snapshot``, ``benchmark``,
     ``data_regression``), or a name or docstring that says it only checks that nothing raises
-    (``test_load_does_not_raise``, "must not raise"). A test whose check is thrown away (``result == 3``
-    without ``assert``) is ``DiscardedCheck``'s finding, not reported here again.
+    (``test_load_does_not_raise``, "must not raise") or that it is there for the type checker. A test whose
+    check is thrown away (``result == 3`` without ``assert``) is ``DiscardedCheck``'s finding, not
+    reported here again.
     What is left only shows that the code ran without raising.
     """
 
@@ -259,6 +266,7 @@ class AssertionFreeTest(Detector):
         Example("def test_total():\n    total([1, 2]) == 3\n", path="tests/test_total.py"),
         "def test_bad_utf8_body_does_not_raise():\n    log_request(b'\\xff')\n",
         'def test_nullable_json():\n    """Constructing with None must not raise."""\n    Thing(data=None)\n',
+        'def test_variance():\n    """Checked by the static type checker only."""\n    send: Stream[float] = make()\n',
     )
     INVALID = (
         Example("def test_runs():\n    run_job()\n", path="tests/test_jobs.py", line=1),

@@ -22,7 +22,7 @@ from riskaudit.models import (
     ToolStatus,
 )
 from riskaudit.ranking import score
-from riskaudit.roles import SOURCE, role_of
+from riskaudit.roles import SOURCE, finding_role
 from riskaudit.sources import SourceIndex
 
 EXCERPT_MIN_SEVERITY = Severity.MEDIUM
@@ -140,7 +140,7 @@ def severity_in(doc: RuleDoc, role: str) -> Severity:
 def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawFinding], where: Placement) -> Finding:
     """One scored finding from the raw findings that agree on it."""
     source = where.index.get(path)
-    role = role_of(path)
+    role = finding_role(path, source is not None and source.generated)
     severity = severity_in(rule.doc, role)
     symbol = function = None
     excerpt: tuple[ExcerptLine, ...] = ()

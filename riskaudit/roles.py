@@ -1,13 +1,17 @@
-"""What a file is for: production code, test code, or support code (examples, docs, tooling).
+"""What a file is for: production code, test code, or support code (examples, docs, tooling, generated).
 
 A reviewer reads production code first. Test code has risks of its own (tests that check nothing,
 a mocked database) and its complexity or typing slips do not reach users; examples, documentation
 snippets, benchmarks and development tooling in top-level ``docs/``, ``examples/``, ``tools/`` or
-``scripts/`` folders are read or run by people, not deployed.
+``scripts/`` folders are read or run by people, not deployed. Generated code (a header saying
+``DO NOT EDIT``, like protoc's ``*_pb2.py``) ships, but is fixed by regenerating it, not by editing:
+its findings rank with the support code's.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from pathlib import PurePosixPath
 
 SOURCE = "source"
@@ -56,3 +60,20 @@ def role_of(path: str | None) -> str:
     if folders and folders[0].lower() in SUPPORT_DIRS:
         return SUPPORT
     return SOURCE
+
+
+GENERATED_MARKER = re.compile(r"DO NOT EDIT|@generated\b", re.IGNORECASE)
+"""What the header of a generated file says (protoc, gRPC, Thrift, ``@generated`` tooling)."""
+GENERATED_HEADER_LINES = 10
+"""How many first lines of a file are read for that marker."""
+
+
+def marks_generated(lines: Sequence[str]) -> bool:
+    """Whether a file's header (its first lines' comments and docstring) says it is generated code."""
+    return any(GENERATED_MARKER.search(line) for line in lines[:GENERATED_HEADER_LINES])
+
+
+def finding_role(path: str | None, generated: bool) -> str:
+    """The role a finding ranks in: its file's, with generated production code counted as support code."""
+    role = role_of(path)
+    return SUPPORT if role == SOURCE and generated else role

@@ -14,6 +14,7 @@ from riskaudit.ast_names import qualify
 from riskaudit.declared_types import DeclaredType, declared_types
 from riskaudit.models import ExcerptLine
 from riskaudit.module_imports import file_imports
+from riskaudit.roles import marks_generated
 from riskaudit.runtime_guards import RuntimeGuard, guards_of
 
 
@@ -105,6 +106,8 @@ class SourceFile:
     """Attribute, return and module variable types the file declares (see ``riskaudit.declared_types``)."""
     module_imports: tuple[str, ...] = ()
     """Modules the file's top level imports, absolute (see ``riskaudit.module_imports``)."""
+    generated: bool = False
+    """Whether the file's header says it is generated code (``DO NOT EDIT``: ``riskaudit.roles``)."""
 
     def qualified(self, dotted: str) -> str:
         """A dotted name used in this file, qualified through its imports (``Q.x`` -> ``fastapi.Query.x``)."""
@@ -230,6 +233,7 @@ def analyse_source(path: str, raw: RawSource) -> SourceFile:
         runtime_guards=tuple(collector.runtime_guards),
         declared_types=declared_types(tree, dict(collector.imports)),
         module_imports=file_imports(tree, path),
+        generated=marks_generated(lines),
     )
 
 

@@ -18,6 +18,7 @@ from riskaudit.caching.store import NO_CACHE, Cache, digest
 from riskaudit import ast_names, declared_types
 from riskaudit.declared_types import DeclaredType
 from riskaudit.module_imports import file_imports
+from riskaudit.roles import marks_generated
 from riskaudit.runtime_guards import RuntimeGuard
 from riskaudit.sources import (
     DefaultCall,
@@ -54,7 +55,7 @@ def cached_source(root: Path, path: str, cache: Cache = NO_CACHE) -> SourceFile:
 @lru_cache(maxsize=1)
 def _code_digest() -> str:
     """What the facts depend on besides the file: the code deriving them and Python's parser."""
-    modules = (analyse_source, declared_types, ast_names, file_imports)
+    modules = (analyse_source, declared_types, ast_names, file_imports, marks_generated)
     code = b"".join(Path(inspect.getfile(item)).read_bytes() for item in modules)
     return digest(__version__, sys.version, code)
 
@@ -77,6 +78,7 @@ def source_to_json(source: SourceFile) -> dict[str, object]:
         "runtime_guards": [[g.start, g.end, g.condition, g.holds] for g in source.runtime_guards],
         "declared_types": [[d.kind, d.name, d.type] for d in source.declared_types],
         "module_imports": list(source.module_imports),
+        "generated": source.generated,
     }
 
 
@@ -115,6 +117,7 @@ def _rebuilt(path: str, lines: tuple[str, ...], encoding_error: str, value: obje
         runtime_guards=tuple(RuntimeGuard(*row) for row in _rows(value, "runtime_guards", (int, int, str, bool))),
         declared_types=tuple(DeclaredType(*row) for row in _rows(value, "declared_types", (str, str, str))),
         module_imports=tuple(_names(value.get("module_imports"))),
+        generated=_flag(value.get("generated")),
     )
 
 
@@ -132,6 +135,13 @@ def _rows(value: dict[str, object], key: str, kinds: tuple[type, ...]) -> list[t
         if not (isinstance(row, list) and len(row) == len(kinds) and all(map(_is, row, kinds))):
             raise _Malformed
     return [tuple(row) for row in found]
+
+
+def _flag(value: object) -> bool:
+    """A boolean; raises _Malformed otherwise."""
+    if not isinstance(value, bool):
+        raise _Malformed
+    return value
 
 
 def _names(value: object) -> list[str]:

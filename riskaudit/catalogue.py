@@ -38,6 +38,7 @@ FACTS = (
     "reraises",
     "test-code",
     "object-type",
+    "optional-hook",
 )
 """Source facts a mapping may require (see ``riskaudit.finding_facts``)."""
 

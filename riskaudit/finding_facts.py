@@ -24,6 +24,8 @@ CALL_IN_DEFAULT_CODES = frozenset({"B008"})
 """bugbear's function call in a parameter default: the idiom of FastAPI's ``Depends()`` and kin."""
 BARE_EXCEPT_CODES = frozenset({"E722", "B001", "B036"})
 """pycodestyle's and bugbear's bare ``except:``, and bugbear's ``except BaseException:``."""
+EMPTY_ABSTRACT_METHOD_CODES = frozenset({"B027"})
+"""bugbear's empty method in an abstract base class without ``@abstractmethod``."""
 OBJECT_TYPE = re.compile(r'(?<![\w."])"object"(?![\w."])')
 """mypy naming the type ``object``: what it infers for the values of a dict or list literal of mixed types."""
 
@@ -99,6 +101,23 @@ def is_third_party(finding: RawFinding, project_classes: Collection[str], projec
     return name not in project_classes
 
 
+def is_optional_hook(finding: RawFinding, source: SourceFile) -> bool:
+    """Whether an empty method of an abstract base class is an optional hook rather than a missing abstract.
+
+    It is when the file calls it on ``self``/``cls`` (a template method: the base class calls the hook
+    that subclasses may fill in) or it has a docstring (it documents doing nothing by default).
+    """
+    symbol = source.enclosing(finding.line or 0)
+    if symbol is None or symbol.kind == "class":
+        return False
+    name = symbol.qualname.rsplit(".", 1)[-1]
+    called = re.compile(rf"\b(self|cls)\.{re.escape(name)}\(")
+    if any(called.search(line) for line in source.lines):
+        return True
+    body = source.lines[symbol.start:symbol.end]
+    return any(line.lstrip().startswith(('"""', "'''", 'r"""')) for line in body)
+
+
 def facts_for(
     finding: RawFinding,
     source: SourceFile | None,
@@ -116,6 +135,8 @@ def facts_for(
             facts.add("framework-default")
         if finding.code in BARE_EXCEPT_CODES and reraises(finding, source):
             facts.add("reraises")
+        if finding.code in EMPTY_ABSTRACT_METHOD_CODES and is_optional_hook(finding, source):
+            facts.add("optional-hook")
     if finding.tool == "mypy":
         if OBJECT_TYPE.search(finding.message):
             facts.add("object-type")

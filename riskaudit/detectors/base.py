@@ -199,6 +199,16 @@ class Detector(Visitor):
         """Project-level findings from the records every file kept (``self.records``); none by default."""
         return []
 
+    @classmethod
+    def revise(cls, findings: Sequence[RawFinding], records: Mapping[str, Sequence[str]]) -> list[RawFinding]:
+        """This detector's file findings again, in the light of what every file recorded; unchanged by default.
+
+        One finding for each given, in order: recoded or reworded, never dropped. ``records`` holds every
+        detector's records, by its ``CODE``: a detector may judge its findings by another's facts about the
+        whole project.
+        """
+        return list(findings)
+
     def report(self, node: cst.CSTNode, message: str | None = None) -> None:
         """Record a finding at the start of node; a second one on the same line joins the first.
 

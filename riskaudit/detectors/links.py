@@ -14,10 +14,12 @@ from collections.abc import Iterable, Mapping
 from riskaudit.catalogue import Catalogue, Rule
 from riskaudit.detectors.base import TOOL, Detector
 from riskaudit.detectors.runner import UNREADABLE_SOURCE
+from riskaudit.detectors.mocked_database import BESIDE_REAL
 from riskaudit.errors import CatalogueError
 from riskaudit.suppressions import UNUSED, WITHOUT_REASON
 
 OTHER_CODES: Mapping[str, str] = {
+    BESIDE_REAL: "riskaudit.detectors.mocked_database (MockedDatabase.revise)",
     UNREADABLE_SOURCE: "riskaudit.detectors.runner",
     UNUSED: "riskaudit.suppressions",
     WITHOUT_REASON: "riskaudit.suppressions",

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import libcst as cst
 
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+
 from riskaudit.detectors.analysis.database_usage import DatabaseUsageVisitor
 from riskaudit.detectors.base import Detector, Example
+from riskaudit.detectors.real_database_test import RealDatabaseTest
+from riskaudit.models import RawFinding
+
+BESIDE_REAL = "mocked-database-beside-real"
+"""The code of a mocked database in a project whose other tests use a real one (RA517)."""
 
 
 class MockedDatabase(DatabaseUsageVisitor, Detector):
@@ -23,7 +31,8 @@ class MockedDatabase(DatabaseUsageVisitor, Detector):
     AsyncMock(...)``, also for untyped mocks). Patching a method of a session
     *instance* (``patch.object(session, "commit", side_effect=...)``) is not reported: that is how
     tests provoke failures on a real session. Whether a test file also uses a real database is
-    recorded by ``RealDatabaseTest`` (RA509).
+    recorded by ``RealDatabaseTest`` (RA509): where other tests do, a mock is one test's shortcut or a
+    failure it injects, not the data layer going untested, and the finding is recoded as such (RA517).
     """
 
     RULE = "RA508"
@@ -101,3 +110,13 @@ class MockedDatabase(DatabaseUsageVisitor, Detector):
         """Report every mock of the database."""
         for node, target in self.usage.mocks():
             self.report(node, self.MESSAGE.format(target=target))
+
+    @classmethod
+    def revise(cls, findings: Sequence[RawFinding], records: Mapping[str, Sequence[str]]) -> list[RawFinding]:
+        """Where other tests run against a real database, each mock is recoded as one test's shortcut (RA517)."""
+        real = RealDatabaseTest.real_database_tests(records)
+        if not real:
+            return list(findings)
+        more = f" and {len(real) - 1} more" if len(real) > 1 else ""
+        beside = f"; other tests run against a real database ({real[0]}{more})"
+        return [replace(finding, code=BESIDE_REAL, message=finding.message + beside) for finding in findings]

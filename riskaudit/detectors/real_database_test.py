@@ -91,15 +91,23 @@ class RealDatabaseTest(DatabaseUsageVisitor, Detector):
             self.records.append(f"data-access\t{context.path}")
 
     @classmethod
+    def real_database_tests(cls, records: Mapping[str, Sequence[str]]) -> tuple[str, ...]:
+        """The test files that run against a real database: they create one, or import the project's engine."""
+        recorded = [fact.split("\t") for fact in records.get(cls.CODE, ())]
+        real = {fields[1] for fields in recorded if fields[0] == "real"}
+        engines = {fields[1] for fields in recorded if fields[0] == "engine-module"}
+        real |= {
+            fields[1] for fields in recorded
+            if fields[0] == "imports" and any(fields[2] == e or e.startswith(f"{fields[2]}.") for e in engines)
+        }
+        return tuple(sorted(real))
+
+    @classmethod
     def summarize(cls, records: Mapping[str, Sequence[str]], project: ProjectSymbols) -> list[RawFinding]:
         """One project-level finding when there is a data layer and no test uses a real database."""
         recorded = [fact.split("\t") for fact in records.get(cls.CODE, ())]
         data_access = [fields[1] for fields in recorded if fields[0] == "data-access"]
-        if not data_access or any(fields[0] == "real" for fields in recorded):
-            return []
-        engines = {fields[1] for fields in recorded if fields[0] == "engine-module"}
-        imported = {fields[2] for fields in recorded if fields[0] == "imports"}
-        if any(module == engine or engine.startswith(f"{module}.") for module in imported for engine in engines):
+        if not data_access or cls.real_database_tests(records):
             return []
         tests = [fields[1] for fields in recorded if fields[0] == "test"]
         mocks = [fields[1] for fields in recorded if fields[0] == "mocks"]

@@ -156,16 +156,29 @@ def _execute(
         return in_batches(pool, batch, work, jobs, what=what, deadline=deadline)
 
 
-def _summaries(
-    outcomes: Iterable[FileOutcome], project: ProjectSymbols, detectors: Sequence[type[Detector]]
-) -> list[RawFinding]:
-    """Project-level findings from the records each file kept."""
+def _records(outcomes: Iterable[FileOutcome]) -> dict[str, tuple[str, ...]]:
+    """What every file recorded, by detector code."""
     records: dict[str, list[str]] = {}
     for outcome in outcomes:
         for code, recorded in outcome.records:
             records.setdefault(code, []).extend(recorded)
-    frozen = {code: tuple(values) for code, values in records.items()}
-    return [finding for kind in detectors for finding in kind.summarize(frozen, project)]
+    return {code: tuple(values) for code, values in records.items()}
+
+
+def _project_findings(
+    outcomes: Sequence[FileOutcome], project: ProjectSymbols, detectors: Sequence[type[Detector]]
+) -> list[RawFinding]:
+    """The file findings as each detector revises them with the project's records, then its project findings."""
+    records = _records(outcomes)
+    found = [f for outcome in outcomes for f in outcome.findings]
+    for kind in detectors:
+        places = [n for n, finding in enumerate(found) if finding.code == kind.CODE]
+        revised = kind.revise([found[n] for n in places], records)
+        if len(revised) != len(places):
+            raise ValueError(f"{kind.__name__}.revise must give one finding for each it is given")
+        for n, finding in zip(places, revised, strict=True):
+            found[n] = finding
+    return found + [finding for kind in detectors for finding in kind.summarize(records, project)]
 
 
 def _problems(outcomes: Sequence[FileOutcome]) -> tuple[ToolStatus, str]:
@@ -280,7 +293,7 @@ def run_detectors(
         if not outcome.crashed:
             cache.put("detectors", keys[outcome.path], _outcome_to_json(outcome))
     outcomes = _merged(index, fresh, known)
-    findings = [f for outcome in outcomes for f in outcome.findings] + _summaries(outcomes, project, detectors)
+    findings = _project_findings(outcomes, project, detectors)
     findings += refused_sources(index)
     status, reason = _problems(outcomes)
     return replace(

@@ -24,7 +24,8 @@ FILES = {
 REAL = {
     "tests/test_real.py": (
         "from sqlalchemy import create_engine\nfrom sqlalchemy.orm import Session\n\nfrom app.repo import count\n\n\n"
-        "def test_count():\n    with Session(create_engine('sqlite://')) as session:\n        assert count(session) == 1\n"
+        "def test_count():\n    with Session(create_engine('sqlite://')) as session:\n"
+        "        assert count(session) == 1\n"
     ),
 }
 

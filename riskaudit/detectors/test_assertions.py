@@ -53,8 +53,10 @@ NO_RAISE = re.compile(
     re.IGNORECASE,
 )
 """A test name or docstring saying the test checks that nothing raises (``test_parse_does_not_raise``)."""
-FOR_TYPE_CHECKER = re.compile(r"type[- ]?check|static(ally)? typ|mypy|pyright", re.IGNORECASE)
-"""A docstring saying the test is there for the type checker (it checks nothing at run time on purpose)."""
+FOR_TYPE_CHECKER = re.compile(r"type[- ]?check|types? hints?|static(ally)? typ|mypy|pyright", re.IGNORECASE)
+"""A docstring or comment saying the test is there for the type checker (nothing to check at run time)."""
+PRAGMAS = ("type:", "pyright:", "mypy:", "noqa", "pragma", "fmt:", "isort:", "pylint:")
+"""How the comments that instruct a tool begin."""
 _TEST_CLASS = re.compile(r"^Test|Test$|TestCase$|Tests$")
 """Names of classes that hold tests (pytest's ``Test*``, unittest's ``*TestCase``)."""
 
@@ -238,9 +240,9 @@ class AssertionFreeTest(Detector):
     (``check=True``), a call of a helper defined in the same file or imported from test code, a ``self.``
     method call (unittest helpers), or a fixture that checks for it (``snapshot``, ``benchmark``,
     ``data_regression``), or a name or docstring that says it only checks that nothing raises
-    (``test_load_does_not_raise``, "must not raise") or that it is there for the type checker. A test whose
-    check is thrown away (``result == 3`` without ``assert``) is ``DiscardedCheck``'s finding, not
-    reported here again.
+    (``test_load_does_not_raise``, "must not raise"), or a docstring or comment that it is there for the type
+    checker. A test whose check is thrown away (``result == 3`` without ``assert``) is
+    ``DiscardedCheck``'s finding, not reported here again.
     What is left only shows that the code ran without raising.
     """
 
@@ -267,9 +269,16 @@ class AssertionFreeTest(Detector):
         "def test_bad_utf8_body_does_not_raise():\n    log_request(b'\\xff')\n",
         'def test_nullable_json():\n    """Constructing with None must not raise."""\n    Thing(data=None)\n',
         'def test_variance():\n    """Checked by the static type checker only."""\n    send: Stream[float] = make()\n',
+        "def test_lifespan_subclass():\n    # makes sure subclasses fit the type hints of Lifespan\n"
+        "    App(lifespan=span)\n",
     )
     INVALID = (
         Example("def test_runs():\n    run_job()\n", path="tests/test_jobs.py", line=1),
+        # a pragma is no statement of purpose, whatever tool it names
+        Example(
+            "def test_cast():\n    value = load()  # type: ignore[no-untyped-call]  # mypy cannot see load\n",
+            path="tests/test_x.py", line=1,
+        ),
         Example("def test_empty():\n    pass\n", path="tests/test_jobs.py", line=1),
         Example("class TestApi:\n    async def test_get(self, client):\n        await client.get('/')\n",
                 path="tests/test_api.py", line=2),
@@ -343,6 +352,15 @@ class AssertionFreeTest(Detector):
     def visit_Expr(self, node: cst.Expr) -> None:
         """A check thrown away is the discarded-check finding (RA307), the one cause: not reported twice."""
         if discarded_check(node.value):
+            self._checks()
+
+    def visit_Comment(self, node: cst.Comment) -> None:
+        """A comment in the test saying it is there for the type checker (``# checks the type hints``).
+
+        Pragmas (``# type: ignore``, ``# pyright: ...``, ``# noqa``) are instructions, not such a statement.
+        """
+        text = node.value.lstrip("#").strip()
+        if not text.startswith(PRAGMAS) and FOR_TYPE_CHECKER.search(text):
             self._checks()
 
     def visit_With(self, node: cst.With) -> None:

@@ -16,6 +16,7 @@ from riskaudit.tree_walk import walk
 from riskaudit.errors import TargetError
 from riskaudit.models import EnvironmentIssue
 from riskaudit.roles import is_test_path
+from riskaudit.running.git import ignored_by_git
 
 SKIPPED_DIRS = frozenset(
     {
@@ -196,6 +197,22 @@ def _inside(path: Path, real_root: Path) -> bool:
         return False
 
 
+def _not_ignored(
+    files: tuple[TargetFile, ...], skipped: tuple[str, ...], ignored: Sequence[str] | None
+) -> tuple[tuple[TargetFile, ...], tuple[str, ...]]:
+    """The files git does not ignore, and the ignored ones counted with the files left out."""
+    if not ignored:
+        return files, skipped
+    folders = tuple(entry for entry in ignored if entry.endswith("/"))
+    names = set(ignored)
+    kept = tuple(f for f in files if f.path not in names and not f.path.startswith(folders))
+    left = [f.path for f in files if f not in kept]
+    if not left:
+        return files, skipped
+    listed = ", ".join(shown_name(path) for path in left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
+    return kept, (*skipped, f"{len(left)} file(s) ignored by git (.gitignore): {listed}")
+
+
 def unreadable_issue(target: Target) -> EnvironmentIssue | None:
     """The issue that Python files of the target cannot be read: the analysis is incomplete without them."""
     if not target.unreadable:
@@ -267,6 +284,7 @@ def load_target(
     interpreter, origin = find_python(root, python, untrusted)
     found = discover_files(root, max_bytes)
     files, skipped = found.files, found.skipped
+    files, skipped = _not_ignored(files, skipped, ignored_by_git(root))
     if exclude:
         kept = tuple(f for f in files if not any_match(f.path, exclude))
         if len(kept) < len(files):

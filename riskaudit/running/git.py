@@ -64,3 +64,24 @@ def git_commit(root: Path) -> str:
     status = run_git(root, "status", "--porcelain", "--untracked-files=no", "--", ".")
     dirty = status.returncode == 0 and bool(status.stdout.strip())
     return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def ignored_by_git(root: Path) -> tuple[str, ...] | None:
+    """Untracked paths below root that the repository ignores, relative POSIX (a folder ends in ``/``).
+
+    What the repository says: its ``.gitignore`` files and ``.git/info/exclude``. A user's global
+    excludes file is left out, so that every machine (a developer's, CI) analyses the same files; a
+    tracked file is never ignored, as for git. None when root is not in a git work tree (or git is
+    missing, or fails), and when the repository ignores root as a whole: a project kept in an ignored
+    folder of another (a download, a scratch clone) is not that repository's to filter.
+    """
+    if not git_available():
+        return None
+    listed = run_git(
+        root, "-c", "core.excludesFile=", "ls-files", "-z", "--others", "--ignored", "--exclude-standard",
+        "--directory", "--", ".",
+    )
+    if listed.returncode != 0:
+        return None
+    entries = tuple(sorted(entry for entry in listed.stdout.split("\0") if entry))
+    return None if "./" in entries else entries

@@ -19,10 +19,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 
 from riskaudit.models import FileCoverage, NotRun
 from riskaudit.module_imports import module_name
+from riskaudit.roles import is_test_module
 
 
 @dataclass(frozen=True)
@@ -40,12 +40,6 @@ class RunReach:
     def partial(self) -> bool:
         """Whether the data comes from a run that left out some of the project's test modules."""
         return bool(self.not_run)
-
-
-def is_test_module(path: str) -> bool:
-    """Whether a file is a module of tests pytest collects by default (``test_*.py``, ``*_test.py``)."""
-    name = PurePosixPath(path).name
-    return name.startswith("test_") or name.endswith("_test.py")
 
 
 def _ran_something(entry: FileCoverage) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import shutil
 import stat
@@ -71,6 +72,8 @@ class Target:
     """``*.py`` entries left out, each ``path (why)``: not regular files, broken links, unsafe names, too large."""
     unreadable: tuple[str, ...] = ()
     """Python files riskaudit may not read: they are in ``not_analysed`` and make the analysis incomplete."""
+    stubs: tuple[str, ...] = ()
+    """Type stubs (``*.pyi``) below the root, target-relative: mypy reads them too."""
     untrusted: bool = False
     """``--untrusted``: nothing from the target may run (its configs, plugins, tests, interpreter)."""
     declared_python: DeclaredPython | None = None
@@ -119,6 +122,8 @@ class Discovered:
     """``*.py`` entries left out, each ``path (why)``."""
     unreadable: tuple[str, ...] = ()
     """Python files that cannot be read (target-relative paths): the analysis is incomplete without them."""
+    stubs: tuple[str, ...] = ()
+    """Regular ``*.pyi`` files inside the target (target-relative paths), sorted."""
 
 
 def discover_files(root: Path, max_bytes: float = DEFAULT_MAX_FILE_SIZE) -> Discovered:
@@ -131,6 +136,7 @@ def discover_files(root: Path, max_bytes: float = DEFAULT_MAX_FILE_SIZE) -> Disc
     nested: list[str] = []
     skipped: list[str] = []
     unreadable: list[str] = []
+    stubs: list[str] = []
     real_root = root.resolve()
     for dirpath, dirnames, filenames in walk(root):
         here = Path(dirpath)
@@ -145,9 +151,11 @@ def discover_files(root: Path, max_bytes: float = DEFAULT_MAX_FILE_SIZE) -> Disc
             kept.append(name)
         dirnames[:] = kept
         for name in filenames:
+            full = here / name
+            if name.endswith(".pyi") and not _left_out(full, real_root, math.inf):
+                stubs.append(full.relative_to(root).as_posix())
             if not name.endswith(".py"):
                 continue
-            full = here / name
             relative = full.relative_to(root).as_posix()
             why = _left_out(full, real_root, max_bytes) or unsafe_name(relative)
             if why:
@@ -161,7 +169,7 @@ def discover_files(root: Path, max_bytes: float = DEFAULT_MAX_FILE_SIZE) -> Disc
             found.append(TargetFile(path=relative, is_test=is_test_path(relative)))
     return Discovered(
         tuple(sorted(found, key=lambda f: f.path)), tuple(sorted(nested)), tuple(sorted(skipped)),
-        tuple(sorted(unreadable)),
+        tuple(sorted(unreadable)), tuple(sorted(stubs)),
     )
 
 
@@ -205,10 +213,11 @@ def _not_ignored(
         return files, skipped
     folders = tuple(entry for entry in ignored if entry.endswith("/"))
     names = set(ignored)
-    kept = tuple(f for f in files if f.path not in names and not f.path.startswith(folders))
-    left = [f.path for f in files if f not in kept]
+    left = [f.path for f in files if f.path in names or f.path.startswith(folders)]
     if not left:
         return files, skipped
+    dropped = set(left)
+    kept = tuple(f for f in files if f.path not in dropped)
     listed = ", ".join(shown_name(path) for path in left[:3]) + (f" and {len(left) - 3} more" if len(left) > 3 else "")
     return kept, (*skipped, f"{len(left)} file(s) ignored by git (.gitignore): {listed}")
 
@@ -249,11 +258,9 @@ def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tu
             raise TargetError(f"--python {explicit}: asked for its version, {problem}; pass a working interpreter")
         return str(candidate), "--python"
     unusable = []
-    candidates = [(Path(os.environ["VIRTUAL_ENV"]) if os.environ.get("VIRTUAL_ENV") else None, "$VIRTUAL_ENV")]
-    candidates += [(root / folder, folder) for folder in (".venv", "venv")]
-    for folder, origin in candidates:
-        if folder is None:
-            continue
+    active = os.environ.get("VIRTUAL_ENV")
+    candidates = [(Path(active), "$VIRTUAL_ENV")] if active else []
+    for folder, origin in [*candidates, *((root / name, name) for name in (".venv", "venv"))]:
         candidate = folder / "bin" / "python"
         if not candidate.exists():
             if candidate.is_symlink() and origin != "$VIRTUAL_ENV":
@@ -294,5 +301,6 @@ def load_target(
         files = kept
     return Target(
         root=root, files=files, nested_projects=found.nested, python=interpreter, python_origin=origin,
-        not_analysed=skipped, unreadable=found.unreadable, untrusted=untrusted, declared_python=declared_python(root),
+        not_analysed=skipped, unreadable=found.unreadable, stubs=found.stubs, untrusted=untrusted,
+        declared_python=declared_python(root),
     )

@@ -44,10 +44,15 @@ def is_test_path(path: str) -> bool:
     folders = pure.parts[:-1]
     if folders and folders[0].lower() in SUPPORT_DIRS:  # docs/snippets/testing/fixture.py documents, not tests
         return False
-    name = pure.name
-    if name == "conftest.py" or name.startswith("test_") or name.endswith("_test.py"):
+    if pure.name == "conftest.py" or is_test_module(path):
         return True
     return any(part in TEST_DIRS for part in folders)
+
+
+def is_test_module(path: str) -> bool:
+    """Whether a file is named as a module of tests pytest collects by default (``test_*.py``, ``*_test.py``)."""
+    name = PurePosixPath(path).name
+    return name.startswith("test_") or name.endswith("_test.py")
 
 
 def role_of(path: str | None) -> str:

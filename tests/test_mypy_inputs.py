@@ -7,6 +7,7 @@ from pathlib import Path
 
 from riskaudit.collectors.mypy_config import MypyConfig
 from riskaudit.collectors.mypy_inputs import read_inputs, search_folders
+from riskaudit.discovery import discover_files
 
 
 def test_search_folders_come_from_mypy_path_and_mypypath(tmp_path: Path) -> None:
@@ -26,6 +27,6 @@ def test_inputs_are_the_targets_stubs_and_what_the_search_folders_hold(tmp_path:
     (shared / "helpers").mkdir(parents=True)
     (shared / "helpers" / "__init__.py").write_text("", encoding="utf-8")
     (shared / "README.md").write_text("", encoding="utf-8")
-    assert read_inputs(root, [shared]) == (
+    assert read_inputs(root, discover_files(root).stubs, [shared]) == (
         root / "pkg/mod.pyi", root / "typings/lib.pyi", shared / "helpers" / "__init__.py",
     )

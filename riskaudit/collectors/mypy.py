@@ -301,7 +301,8 @@ def result_key(
     paths = sorted({f.path for f in target.files} | set(checked_files(target)))
     files = [part for path in paths for part in (path, file_digest(target.root / path))]
     folders = search_folders(target.root, config, os.environ.get("MYPYPATH"))
-    files += [part for path in read_inputs(target.root, folders) for part in (str(path), file_digest(path))]
+    inputs = read_inputs(target.root, target.stubs, folders)
+    files += [part for path in inputs for part in (str(path), file_digest(path))]
     config_text = config_digest(target.root, CONFIG_FILES)
     return digest("mypy", version, python, target.python, stamp, config_text, *command, "--", *files)
 

@@ -36,13 +36,13 @@ def search_folders(root: Path, config: MypyConfig | None, environment: str | Non
     return tuple(found)
 
 
-def read_inputs(root: Path, folders: Iterable[Path]) -> tuple[Path, ...]:
-    """Every stub below root, and every module and stub below the search folders, sorted; each once.
+def read_inputs(root: Path, stubs: Iterable[str], folders: Iterable[Path]) -> tuple[Path, ...]:
+    """The target's stubs (found by discovery), and every module and stub below the search folders, sorted.
 
-    The folders riskaudit never analyses (virtualenvs, caches, VCS: none is a name mypy imports) are
-    skipped; symlinked folders are not entered.
+    In the search folders, those riskaudit never analyses (virtualenvs, caches, VCS: none is a name mypy
+    imports) are skipped; symlinked folders are not entered.
     """
-    found: set[Path] = set(_below(root, (".pyi",)))
+    found: set[Path] = {root / stub for stub in stubs}
     for folder in folders:
         found.update(_below(folder, SOURCE_SUFFIXES))
     return tuple(sorted(found))

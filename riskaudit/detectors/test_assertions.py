@@ -70,7 +70,7 @@ def _is_test_function(node: cst.FunctionDef, classes: Sequence[str]) -> bool:
     return not classes or bool(_TEST_CLASS.search(classes[-1]))
 
 
-def _says_it_checks_no_raise(node: cst.FunctionDef) -> bool:
+def _checks_nothing_on_purpose(node: cst.FunctionDef) -> bool:
     """Whether the test says it checks nothing at run time on purpose.
 
     Its name or docstring says it only checks that nothing raises (as RA308 advises), or its docstring
@@ -325,7 +325,7 @@ class AssertionFreeTest(Detector):
             body.checks = (
                 any(name in ASSERTING_FIXTURES for name in params)
                 or any(re.search(r"skip|xfail", dotted_name(_decorator(d))) for d in node.decorators)
-                or _says_it_checks_no_raise(node)
+                or _checks_nothing_on_purpose(node)
             )
             self._tests.append(body)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import libcst as cst
 
@@ -22,6 +22,18 @@ NOT_AWAITING = frozenset(
 """Functions that take a value and never await it: a coroutine passed to them is never run."""
 
 
+def _names(node: cst.CSTNode) -> set[str]:
+    """Every plain name read in an expression."""
+    found: set[str] = set()
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        if isinstance(current, cst.Name):
+            found.add(current.value)
+        pending.extend(current.children)
+    return found
+
+
 @dataclass(frozen=True)
 class _Kept:
     """A coroutine assigned to a local name, waiting to be used."""
@@ -29,6 +41,10 @@ class _Kept:
     node: cst.Call
     found: Coroutine
     name: str
+    block: int
+    """id of the block the assignment is in."""
+    returned: int = 0
+    """The line of a ``return`` on the assignment's path before the first use (0: none)."""
 
 
 class CoroutineMisused(ReadsCoroutineCalls):
@@ -36,7 +52,8 @@ class CoroutineMisused(ReadsCoroutineCalls):
 
     ``if repo.exists(x):`` is always true, ``load_user().id`` reads an attribute of the coroutine object,
     ``for row in fetch():`` and ``len(load())`` fail, and ``job = run()`` with ``job`` never used again
-    drops the call. The callee is resolved as for RA101 (``CoroutineCalls``:
+    drops the call, as does a ``return`` on the assignment's path before ``job``'s first use (an early
+    return for a cached value). The callee is resolved as for RA101 (``CoroutineCalls``:
     project ``async def``s through imports, ``self``, annotated or constructed objects, and the async APIs
     of well-known libraries). Near misses stay silent: an awaited call, a coroutine stored and awaited,
     gathered, scheduled or passed on later, returned, or read through the coroutine's own attributes.
@@ -58,6 +75,11 @@ class CoroutineMisused(ReadsCoroutineCalls):
         "def exists(): ...\nasync def main():\n    if exists():\n        pass\n",
         "async def load(): ...\nasync def main(results):\n    job = load()\n    results.append(job)\n",
         "async def load(): ...\nasync def main():\n    user = await load()\n    print(user.id)\n",
+        "async def load(): ...\nasync def main(x):\n    if x:\n        job = load()\n    else:\n        return 0\n"
+        "    return await job\n",
+        "async def load(): ...\ndef later(x):\n    job = load()\n    if x:\n        return job\n    return job\n",
+        "async def load(): ...\nasync def main(x):\n    job = load()\n    def inner():\n        return 1\n"
+        "    return await job\n",
     )
     INVALID = (
         Example("async def exists() -> bool: ...\nasync def main():\n    if exists():\n        pass\n", line=3),
@@ -76,6 +98,11 @@ class CoroutineMisused(ReadsCoroutineCalls):
         ),
         Example("async def load(): ...\nasync def main():\n    rows = load()\n    return len(rows)\n", line=4),
         Example(
+            "async def load(): ...\nasync def main(cached):\n    job = load()\n    if cached:\n        return cached\n"
+            "    return await job\n",
+            line=3,
+        ),
+        Example(
             "from sqlalchemy.ext.asyncio import AsyncSession\n"
             "async def first(session: AsyncSession, stmt):\n    return session.scalars(stmt).first()\n",
             line=3,
@@ -90,6 +117,8 @@ class CoroutineMisused(ReadsCoroutineCalls):
         """ids of the Name nodes that are the assignment targets of kept coroutines."""
         self._misused: dict[int, str] = {}
         """ids of Name nodes of kept coroutines used as a value, with how."""
+        self._blocks: list[int] = []
+        """ids of the enclosing blocks, innermost last."""
 
     # -- contexts that need the result, not the coroutine -------------------------------------------
 
@@ -179,7 +208,27 @@ class CoroutineMisused(ReadsCoroutineCalls):
         if isinstance(node.value, cst.Call) and (found := self._calls.coroutine(node.value)):
             target = node.targets[0].target
             self._targets.add(id(target))
-            self._kept[-1][target.value] = _Kept(node.value, found, target.value)
+            block = self._blocks[-1] if self._blocks else 0
+            self._kept[-1][target.value] = _Kept(node.value, found, target.value, block)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        """Enter a block."""
+        self._blocks.append(id(node))
+
+    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
+        """Leave a block."""
+        self._blocks.pop()
+
+    def visit_Return(self, node: cst.Return) -> None:
+        """A ``return`` on a kept coroutine's path before its first use: on that path it is never awaited."""
+        if not self._kept:
+            return
+        returned = _names(node.value) if node.value is not None else set()
+        line = self.position(node).start.line
+        scope = self._kept[-1]
+        for name, kept in scope.items():
+            if not kept.returned and name not in returned and kept.block in self._blocks:
+                scope[name] = replace(kept, returned=line)
 
     def visit_Name(self, node: cst.Name) -> None:
         """A use of a kept coroutine: fine, unless it is used as a value (then misused)."""
@@ -190,3 +239,7 @@ class CoroutineMisused(ReadsCoroutineCalls):
         if kept is not None and how is not None:
             self.report(node, f"{self.MESSAGE.format(name=kept.found.name)} (kept in `{kept.name}`): {how} "
                               f"({kept.found.how})")
+        elif kept is not None and kept.returned:
+            self.report(kept.node, f"{self.MESSAGE.format(name=kept.found.name)}: assigned to `{kept.name}`, which "
+                                   f"the function can return on line {kept.returned} before awaiting, so on that "
+                                   f"path its body never runs ({kept.found.how})")

@@ -42,6 +42,8 @@ class MissingAwait(ReadsCoroutineCalls):
         "    session.add(item)\n    await session.commit()\n",
         "import redis\ndef clear(client: redis.Redis):\n    client.delete('k')\n",
         "class Repo:\n    async def save(self): ...\nasync def run(repo):\n    repo.save()\n",
+        "class Base:\n    def close(self):\n        self.closed = True\nclass Repo(Base):\n    async def close(self):\n"
+        "        super().close()\n",
         "class Store:\n    def save(self, item):\n        raise NotImplementedError\n"
         "class SqlStore(Store):\n    async def save(self, item): ...\nclass FileStore(Store):\n"
         "    def save(self, item): ...\nclass Service:\n    def __init__(self, store: Store):\n"
@@ -87,6 +89,11 @@ class MissingAwait(ReadsCoroutineCalls):
             "async def fetch(id): ...\ndef get(id):\n    return fetch(id)\nasync def main():\n"
             "    await get(1)\n    get(2)\n",
             line=6,
+        ),
+        Example(
+            "class Base:\n    async def close(self): ...\nclass Repo(Base):\n    async def close(self):\n"
+            "        super().close()\n",
+            line=5,
         ),
     )
 

@@ -4,7 +4,7 @@
 for any call node, whether it calls a coroutine function and how that was found out:
 
 - a project ``async def`` by name (same module, imported by name or through its module);
-- a method through ``self``/``cls`` on the enclosing class and its project bases;
+- a method through ``self``/``cls`` on the enclosing class and its project bases, and through ``super()``;
 - a method of an object whose class the project reveals: an annotated parameter or variable, a local
   assigned from a constructor or a factory with a return annotation, ``async with factory() as s``,
   ``self.attr`` declared in the class (see ``riskaudit.declared_types``), a module-level variable;
@@ -305,8 +305,18 @@ class CoroutineCalls(Visitor):
             function = library_function(f"{target}.{attr}")
             if function is not None and function[0]:
                 return Coroutine(name, f"{target}.{attr} is a coroutine function")
+        if _is_super(func.value):
+            return self._super_method(attr, f"super().{attr}")
         owner = self.type_of(func.value)
         return self._method(owner, attr, name, func.value) if owner else None
+
+    def _super_method(self, attr: str, name: str) -> Coroutine | None:
+        """``super().attr()`` in a method: a coroutine when a project base class has ``async def attr``."""
+        current = self._classes[-1] if self._classes and "function" in self._kinds else ""
+        for base in self.context.project.bases.get(current, ()):
+            if attr in self.context.project.async_methods.get(base, frozenset()):
+                return Coroutine(name, f"`{_short(base)}.{attr}` {self._is(f'{base}.{attr}')}, reached through super()")
+        return None
 
     def _function(self, local: str, name: str) -> Coroutine | None:
         project = self.context.project
@@ -346,6 +356,11 @@ class CoroutineCalls(Visitor):
         if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
             return ""
         return f"; `{dotted_name(receiver) or 'the receiver'}` is typed {_short(owner)}"
+
+
+def _is_super(node: cst.BaseExpression) -> bool:
+    """Whether an expression is ``super()`` (or ``super(Cls, self)``)."""
+    return isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == "super"
 
 
 def _is_static(node: cst.FunctionDef) -> bool:

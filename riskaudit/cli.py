@@ -8,6 +8,7 @@ import signal
 import sys
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Annotated, ParamSpec, cast
 
@@ -35,6 +36,7 @@ from riskaudit.ranking import FORMULA
 from riskaudit.report.formats import EXTENSIONS
 from riskaudit.report.render import render
 from riskaudit.report.rules_view import rule_counts, rule_views
+from riskaudit.report.terminal import clip, excerpt_text, gate_line, shown_count, source_lines
 from riskaudit.results import ScanResult
 from riskaudit.results_check import refusal
 from riskaudit.serialise import loads
@@ -96,7 +98,7 @@ class _RichProgress:
         self._progress.update(
             self._tasks[run.name],
             completed=1,
-            description=f"{run.name}: [{style}]{run.status.value}[/] ({_shown(detail[:90])})",
+            description=f"{run.name}: [{style}]{run.status.value}[/] ({_shown(clip(detail, 90))})",
         )
 
 
@@ -178,25 +180,45 @@ def _emit(result: ScanResult, options: ScanOptions) -> str:
     return str(target)
 
 
-def _summary(result: ScanResult, where: str, quiet: bool = False, top: int = 8) -> None:
-    """The compact terminal summary: tools, counts by severity, top findings, report location.
+@dataclass(frozen=True)
+class _SummaryStyle:
+    """How much of the summary to print."""
+
+    quiet: bool = False
+    """Only what failed and where the report is."""
+    top: int = 8
+    """How many findings to list."""
+    source: Path | None = None
+    """With ``--show-source``: the scanned folder, whose code is shown under each finding listed."""
+
+
+_PLAIN = _SummaryStyle()
+"""The summary as ``scan`` prints it without options."""
+
+
+def _summary(result: ScanResult, where: str, style: _SummaryStyle = _PLAIN) -> None:
+    """The compact terminal summary: tools, counts by severity, top findings, report location, the gate last.
 
     Quiet: only what failed and where the report is.
     """
     for run in result.runs:
-        if run.status is ToolStatus.FAILED or (run.status is not ToolStatus.OK and not quiet):
-            style = "bold red" if run.status is ToolStatus.FAILED else "yellow"
-            err.print(f"[{style}]{run.name} {run.status.value}:[/] {_shown(run.reason)}", highlight=False)
-    if not quiet:
-        _findings_summary(result, top)
+        if run.status is ToolStatus.FAILED or (run.status is not ToolStatus.OK and not style.quiet):
+            colour = "bold red" if run.status is ToolStatus.FAILED else "yellow"
+            err.print(f"[{colour}]{run.name} {run.status.value}:[/] {_shown(run.reason)}", highlight=False)
+    if not style.quiet:
+        _findings_summary(result, style)
     if result.incomplete:
         err.print("[bold red]INCOMPLETE:[/] a tool failed; this analysis cannot pass the gate.")
     for issue in result.environment_gaps:
         err.print(f"[bold red]INCOMPLETE:[/] {_shown(issue.detail)}; {_shown(issue.fix)}.", highlight=False)
     err.print(f"Report: {where}", highlight=False)
+    if not style.quiet:
+        gate = gate_line(result)
+        colour = {"PASSED": "bold green", "FAILED": "bold red"}.get(gate.status, "bold red")
+        err.print(f"[{colour}]{_shown(gate.text)}[/]", highlight=False)
 
 
-def _findings_summary(result: ScanResult, top: int) -> None:
+def _findings_summary(result: ScanResult, style: _SummaryStyle) -> None:
     """The summary's counts by severity, baseline and diff lines, suppressions and top findings."""
     counted = gated(result)
     counts = {s: sum(f.severity is s for f in counted) for s in Severity}
@@ -206,7 +228,10 @@ def _findings_summary(result: ScanResult, top: int) -> None:
     if result.suppressed:
         err.print(f"Suppressed inline: {len(result.suppressed)} (listed in the report with their reasons)")
     if counted:
-        err.print(_top_findings(counted[:top]))
+        listed = counted[: style.top]
+        err.print(shown_count(len(listed), len(counted)), highlight=False)
+        for finding in listed:
+            _finding_line(finding, style.source)
 
 
 def _statistics(result: ScanResult) -> Table:
@@ -222,20 +247,16 @@ def _statistics(result: ScanResult) -> Table:
     return table
 
 
-def _top_findings(findings: tuple[Finding, ...]) -> Table:
-    """The summary's table of the top findings."""
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for column in ("risk", "severity", "rule", "location", "message"):
-        table.add_column(column, overflow="fold")
-    for finding in findings:
-        table.add_row(
-            f"{finding.risk:g}",
-            f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity.value}[/]",
-            finding.rule_id,
-            _shown(finding.location),
-            _shown(finding.message[:100]),
-        )
-    return table
+def _finding_line(finding: Finding, source: Path | None) -> None:
+    """One finding as ``path:line:col: RULE severity message``, the location unbroken; its code when asked."""
+    severity = f"[{SEVERITY_STYLE[finding.severity]}]{finding.severity.value}[/]"
+    err.print(
+        f"{_shown(finding.position)}: [bold]{finding.rule_id}[/] {severity} {_shown(clip(finding.message))}",
+        highlight=False,
+    )
+    if source is not None:
+        for line in excerpt_text(source_lines(finding, source)):
+            err.print(_shown(line), highlight=False)
 
 
 @app.command()
@@ -252,6 +273,10 @@ def scan(
         typer.Option(
             "--statistics", metavar="", help="Also print how many findings each rule has, most first (as ruff does)."
         ),
+    ] = False,
+    show_source: Annotated[
+        bool,
+        typer.Option("--show-source", metavar="", help="Show the code of each finding the summary lists."),
     ] = False,
     **given: object,
 ) -> None:
@@ -277,7 +302,7 @@ def scan(
     except KeyboardInterrupt:
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
     where = _emit(result, options)
-    _summary(result, where, quiet)
+    _summary(result, where, _SummaryStyle(quiet=quiet, source=path if show_source else None))
     if statistics:
         err.print(_statistics(result))
     if options.write_baseline is not None and result.is_incomplete:

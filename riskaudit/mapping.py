@@ -156,6 +156,7 @@ def _finding(rule: Rule, path: str | None, line: int | None, raws: Sequence[RawF
         line=line,
         message=raws[0].message,
         sources=tuple(sorted({f"{raw.tool}:{raw.code}" for raw in raws})),
+        column=next((raw.column for raw in raws if raw.column), None),
         symbol=symbol.qualname if symbol else "",
         coverage=where.coverage_at(path, line),
         complexity=function.complexity if function else None,

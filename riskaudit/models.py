@@ -170,6 +170,8 @@ class Finding:
     """With ``--baseline``: True when the baseline does not hold it (only those gate); None without one."""
     role: str = "source"
     """What its file is for: ``source`` (production), ``test`` or ``support`` (examples, docs, benchmarks, tooling)."""
+    column: int | None = None
+    """1-based column on the line, from the first source that gives one; None when no tool gives one."""
 
     @property
     def location(self) -> str:
@@ -177,6 +179,13 @@ class Finding:
         if self.path is None:
             return "(project)"
         return f"{self.path}:{self.line}" if self.line else self.path
+
+    @property
+    def position(self) -> str:
+        """``path:line:column`` (as compilers and ruff print it), else the ``location``."""
+        if self.path is not None and self.line and self.column:
+            return f"{self.path}:{self.line}:{self.column}"
+        return self.location
 
 
 @dataclass(frozen=True)

@@ -81,7 +81,10 @@ def test_render_asyncapp(asyncapp_result: ScanResult) -> None:
     assert text.endswith("\n") and len(lines) == len(asyncapp_result.findings)
     assert all(line.startswith(("::error ", "::warning ", "::notice ")) for line in lines)
     first = asyncapp_result.findings[0]
-    assert lines[0].startswith(f"::error file={first.path},line={first.line},title=RA101 missing-await::")
+    assert first.column
+    assert lines[0].startswith(
+        f"::error file={first.path},line={first.line},col={first.column},title=RA101 missing-await::"
+    )
     project = next(line for line in lines if "title=RA302 " in line)
     assert "file=" not in project
 

@@ -103,8 +103,10 @@ def test_locations(asyncapp_result: ScanResult) -> None:
         else:
             assert artifact["uri"] == uri(repo_path(root, finding.path))
         region = location["physicalLocation"].get("region")
-        assert region == ({"startLine": finding.line} if finding.line else None)
+        column = {"startColumn": finding.column} if finding.column else {}
+        assert region == ({"startLine": finding.line, **column} if finding.line else None)
     assert any(f.path is None for f in asyncapp_result.findings)
+    assert any(f.column for f in asyncapp_result.findings)
     assert any(f.path and f.line is None for f in asyncapp_result.findings)
 
 

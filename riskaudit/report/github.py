@@ -1,6 +1,6 @@
 """GitHub Actions workflow commands: one annotation line per finding, a pure serialiser.
 
-``::error file=app/db.py,line=12,title=RA101 missing-await::message``; the level follows the
+``::error file=app/db.py,line=12,col=5,title=RA101 missing-await::message``; the level follows the
 severity (critical and high: error, medium: warning, low and info: notice). Project-level findings
 have no ``file``, file-level ones no ``line``. Tools that failed come first as
 ``::error title=riskaudit: mypy failed::reason``, skipped ones as notices.
@@ -41,6 +41,8 @@ def annotation(finding: Finding, slug: str, root: str) -> str:
         properties.append(("file", repo_path(root, finding.path)))
         if finding.line:
             properties.append(("line", str(finding.line)))
+            if finding.column:
+                properties.append(("col", str(finding.column)))
     properties.append(("title", f"{finding.rule_id} {slug}".strip()))
     return command(GITHUB_LEVEL[finding.severity], finding.message or finding.rule_id, properties)
 

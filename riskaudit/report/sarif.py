@@ -85,7 +85,10 @@ def _location(finding: Finding, root: str) -> dict[str, object]:
         "artifactLocation": {"uri": uri(repo_path(root, finding.path)), "uriBaseId": SRCROOT}
     }
     if finding.line:
-        physical["region"] = {"startLine": finding.line}
+        region: dict[str, int] = {"startLine": finding.line}
+        if finding.column:
+            region["startColumn"] = finding.column
+        physical["region"] = region
     return {"physicalLocation": physical}
 
 

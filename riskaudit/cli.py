@@ -110,6 +110,10 @@ def _fail(message: str, code: int = EXIT_INCOMPLETE) -> typer.Exit:
 
 DEBUG_VARIABLE = "RISKAUDIT_DEBUG"
 """Set to 1 to see the traceback of an unexpected error."""
+VERBOSE = typer.Option(
+    "--verbose", "-v", metavar="", help="Print the whole output of a tool that failed, and the traceback of an "
+    "unexpected error.",
+)
 _Params = ParamSpec("_Params")
 
 
@@ -127,18 +131,22 @@ def _guarded(command: Callable[_Params, None]) -> Callable[_Params, None]:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Exception as exc:
-            raise _unexpected(exc) from None
+            raise _unexpected(exc, kwargs.get("verbose")) from None
 
     return guarded
 
 
-def _unexpected(exc: Exception) -> typer.Exit:
-    """Report an unexpected error in one line (with the traceback when RISKAUDIT_DEBUG=1); exit 2."""
+def _unexpected(exc: Exception, verbose: object = None) -> typer.Exit:
+    """Report an unexpected error in one line (with the traceback under -v or RISKAUDIT_DEBUG=1); exit 2.
+
+    ``verbose`` is the command's ``-v`` (None for commands without one): the hint names what there is.
+    """
     _drop_broken_stdout()
-    debug = os.environ.get(DEBUG_VARIABLE, "").strip() == "1"
+    debug = os.environ.get(DEBUG_VARIABLE, "").strip() == "1" or verbose is True
     if debug:
         err.print("".join(traceback.format_exception(exc)), markup=False, end="")
-    hint = "" if debug else f"; set {DEBUG_VARIABLE}=1 for the traceback"
+    way = f"set {DEBUG_VARIABLE}=1" if verbose is None else "rerun with -v"
+    hint = "" if debug else f"; {way} for the traceback"
     detail = str(exc) or "(no message)"
     return _fail(f"unexpected {type(exc).__name__}: {detail} - the analysis is incomplete{hint}")
 
@@ -186,6 +194,8 @@ class _SummaryStyle:
 
     quiet: bool = False
     """Only what failed and where the report is."""
+    verbose: bool = False
+    """Under each tool that failed, its whole output."""
     top: int = 8
     """How many findings to list."""
     source: Path | None = None
@@ -205,6 +215,10 @@ def _summary(result: ScanResult, where: str, style: _SummaryStyle = _PLAIN) -> N
         if run.status is ToolStatus.FAILED or (run.status is not ToolStatus.OK and not style.quiet):
             colour = "bold red" if run.status is ToolStatus.FAILED else "yellow"
             err.print(f"[{colour}]{run.name} {run.status.value}:[/] {_shown(run.reason)}", highlight=False)
+            if style.verbose and run.output:
+                err.print(f"{run.name}'s output:", highlight=False)
+                for line in run.output.splitlines():
+                    err.print(f"  {_shown(line)}", highlight=False)
     if not style.quiet:
         _findings_summary(result, style)
     if result.incomplete:
@@ -278,6 +292,7 @@ def scan(
         bool,
         typer.Option("--show-source", metavar="", help="Show the code of each finding the summary lists."),
     ] = False,
+    verbose: Annotated[bool, VERBOSE] = False,
     **given: object,
 ) -> None:
     """Analyse a project and write the risk report; the exit code is the CI gate."""
@@ -302,7 +317,7 @@ def scan(
     except KeyboardInterrupt:
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
     where = _emit(result, options)
-    _summary(result, where, _SummaryStyle(quiet=quiet, source=path if show_source else None))
+    _summary(result, where, _SummaryStyle(quiet=quiet, verbose=verbose, source=path if show_source else None))
     if statistics:
         err.print(_statistics(result))
     if options.write_baseline is not None and result.is_incomplete:
@@ -350,6 +365,7 @@ def _terminated(signum: int, frame: object) -> None:
 @with_options(REPORT_OPTIONS)
 def render_command(
     results: Annotated[Path, typer.Argument(help="JSON results written by `riskaudit scan --format json`.")],
+    verbose: Annotated[bool, VERBOSE] = False,
     **given: object,
 ) -> None:
     """Re-render saved JSON results without scanning again."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import IO
+from typing import IO, cast
 
 
 class TolerantStderr:
@@ -22,7 +22,12 @@ class TolerantStderr:
 
     @property
     def _stream(self) -> IO[str]:
-        return sys.stderr
+        """``sys.stderr``, or the file under it while rich's live display redirects it to the console.
+
+        The console writes here: writing to the redirect would hand the text back to the console, forever.
+        """
+        stream = sys.stderr
+        return cast(IO[str], getattr(stream, "rich_proxied_file", stream))
 
     def write(self, text: str) -> int:
         """Write to stderr, unless its reader has gone away."""

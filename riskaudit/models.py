@@ -122,6 +122,8 @@ class ToolRun:
     """Raw findings in tool order."""
     environment: tuple[EnvironmentIssue, ...] = ()
     """What the environment kept the tool from doing as the project's own run would (a missing plugin)."""
+    output: str = ""
+    """A failed tool's own output (stdout, then stderr; its end when long) for ``--verbose``; else empty."""
 
 
 @dataclass(frozen=True)

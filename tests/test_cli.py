@@ -59,6 +59,27 @@ def test_broken_mypy_config_is_incomplete_and_exits_2(tmp_path: Path) -> None:
     assert "INCOMPLETE" in result.stderr
 
 
+def test_a_crashing_mypy_plugin_is_told_by_its_cause_and_verbose_shows_the_traceback(tmp_path: Path) -> None:
+    project = copy_fixture("cleanapp", tmp_path)
+    (project / "crashplugin.py").write_text(
+        'def plugin(version):\n    raise RuntimeError("plugin exploded on purpose")\n', encoding="utf-8"
+    )
+    config = project / "pyproject.toml"
+    config.write_text(config.read_text().replace("[tool.mypy]", '[tool.mypy]\nplugins = ["crashplugin.py"]', 1))
+    plain = run_cli("scan", str(project), "--no-cache", "--output", str(tmp_path / "plain.md"))
+    verbose = run_cli("scan", str(project), "--no-cache", "-v", "--output", str(tmp_path / "verbose.md"))
+    assert plain.returncode == verbose.returncode == 2
+    reason = "mypy crashed (INTERNAL ERROR): Error calling the plugin(version) entry point of crashplugin.py: " \
+             "RuntimeError: plugin exploded on purpose"
+    assert f"mypy failed: exit code 2: {reason}" in plain.stderr.splitlines()
+    assert "Traceback (most recent call last):" not in plain.stderr
+    shown = verbose.stderr.splitlines()
+    start = shown.index("mypy's output:")
+    assert "  Traceback (most recent call last):" in shown[start:]
+    assert any(line.strip().endswith('crashplugin.py", line 2, in plugin') for line in shown[start:])
+    assert "  error: INTERNAL ERROR -- Please try using mypy master on GitHub:" in shown[start:]
+
+
 def test_a_plugin_the_environment_lacks_is_left_out_and_reported(tmp_path: Path) -> None:
     project = copy_fixture("cleanapp", tmp_path)
     config = project / "pyproject.toml"

@@ -29,6 +29,7 @@ from riskaudit.collectors.flake8_output import parse_output as parse_flake8
 from riskaudit.collectors.mypy import (
     MypyOutputError,
     config_declares_files,
+    crash_cause,
     parse_json_output,
     parse_text_output,
     supports_json,
@@ -872,3 +873,13 @@ def test_radon_collect_skips_files_that_do_not_parse(tmp_path: Path) -> None:
     assert run.reason.startswith("not analysed: bad.py (does not parse: invalid syntax")
     assert {f.path for f in functions} == {"good.py"}
     assert sorted(f.line or 0 for f in run.findings) == [7, 36]
+
+
+def test_mypy_crash_is_told_by_its_cause() -> None:
+    stdout, stderr = _data("mypy-crash.stdout"), _data("mypy-crash.stderr")
+    assert crash_cause(stdout, stderr) == (
+        "mypy crashed (INTERNAL ERROR): Error calling the plugin(version) entry point of crashplugin.py: "
+        "RuntimeError: plugin exploded on purpose"
+    )
+    assert crash_cause(stdout, "") == ""  # not mypy's crash report
+    assert crash_cause("", stderr) == ""  # no traceback to read

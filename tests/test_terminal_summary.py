@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
+import select
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -131,3 +135,38 @@ def test_gate_line_of_an_incomplete_run(asyncapp_result: ScanResult) -> None:
     assert gate_line(broken) == GateLine(
         "INCOMPLETE", "Gate: INCOMPLETE - the analysis is incomplete (see above), so it cannot pass; exit 2"
     )
+
+
+def _on_a_terminal(*args: str) -> tuple[int, str]:
+    """Run the CLI with stderr on a pseudo-terminal (rich's live display then redirects stderr), read all of it."""
+    primary, secondary = os.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "riskaudit", *args],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=secondary,
+        env={**os.environ, "COLUMNS": "80", "TERM": "xterm"},
+    )
+    os.close(secondary)
+    seen = b""
+    try:
+        while True:
+            ready, _, _ = select.select([primary], [], [], 600)
+            if not ready:  # nothing for ten minutes: the scan hangs
+                proc.kill()
+                break
+            try:
+                chunk = os.read(primary, 65536)
+            except OSError:  # EIO: the child closed the terminal
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(primary)
+    return proc.wait(timeout=600), seen.decode("utf-8", errors="replace")
+
+
+def test_a_scan_on_a_terminal_ends_with_its_summary(cleanapp: Path, tmp_path: Path) -> None:
+    code, shown = _on_a_terminal("scan", str(cleanapp), "--no-cache", "--output", str(tmp_path / "r.md"))
+    assert code == 0, shown
+    assert "Gate: PASSED - no finding at or above critical (--fail-on critical); exit 0" in shown
+    assert (tmp_path / "r.md").is_file()

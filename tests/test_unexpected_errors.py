@@ -50,11 +50,11 @@ def results(project: Path) -> Path:
     return out
 
 
-def _assert_one_line(result: subprocess.CompletedProcess[str]) -> None:
+def _assert_one_line(result: subprocess.CompletedProcess[str], hint: str = "set RISKAUDIT_DEBUG=1") -> None:
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr
     last = result.stderr.strip().splitlines()[-1]
-    assert last == f"{ERROR}; set RISKAUDIT_DEBUG=1 for the traceback"
+    assert last == f"{ERROR}; {hint} for the traceback"
 
 
 def test_rules_on_a_full_stdout(tmp_path: Path) -> None:
@@ -69,12 +69,21 @@ def test_explain_on_a_full_stdout(tmp_path: Path) -> None:
 
 def test_render_on_a_full_stdout(results: Path, tmp_path: Path) -> None:
     result = _to_full("render", str(results), "--output", "-", cwd=tmp_path)
-    _assert_one_line(result)
+    _assert_one_line(result, "rerun with -v")
     assert result.stderr.count("\n") == 1
 
 
 def test_scan_on_a_full_stdout(project: Path, tmp_path: Path) -> None:
-    _assert_one_line(_to_full("scan", str(project), "--no-cache", "--output", "-", cwd=tmp_path))
+    _assert_one_line(_to_full("scan", str(project), "--no-cache", "--output", "-", cwd=tmp_path), "rerun with -v")
+
+
+@pytest.mark.parametrize("command", ["scan", "render"])
+def test_the_traceback_with_verbose(command: str, project: Path, results: Path, tmp_path: Path) -> None:
+    given = (str(project), "--no-cache") if command == "scan" else (str(results),)
+    result = _to_full(command, *given, "--output", "-", "-v", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "Traceback (most recent call last):" in result.stderr
+    assert result.stderr.strip().splitlines()[-1] == ERROR
 
 
 def test_the_traceback_with_riskaudit_debug(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from riskaudit.collectors.flake8_output import FORMAT, NEUTRAL_CONFIG, parse_out
 from riskaudit.collectors.report_file import read_report
 from riskaudit.collectors.flake8_plugins import Omission
 from riskaudit.running.launch import module_command
-from riskaudit.running.process import display_command, failure, run_process, tail
+from riskaudit.running.process import display_command, failure, run_process, tail, tool_output
 from riskaudit.running.workers import semaphores_work
 from riskaudit.discovery import Target
 from riskaudit.collectors.interface import CollectContext, Collected
@@ -164,7 +164,9 @@ def _analyse_all(
             if result.returncode is not None and (len(todo) > 1 or bisecting):
                 isolated = isolate_crash(analyse, todo, f"exit code {result.returncode}: {reason}", budget)
             if isolated is None:
-                failed = replace(run, status=ToolStatus.FAILED, reason=failure(result, reason))
+                failed = replace(
+                    run, status=ToolStatus.FAILED, reason=failure(result, reason), output=tool_output(result)
+                )
                 outcome.append(failed)
             return isolated
         parsed = read_report(report, parse_output, target.root, "flake8")

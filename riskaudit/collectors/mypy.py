@@ -23,7 +23,7 @@ from riskaudit.running.launch import module_command, safe_code
 from riskaudit.collectors.mypy_config import CONFIG_FILES, MypyConfig, find_config, without_plugins
 from riskaudit.collectors.mypy_layout import MypyLayout, plan_layout, write_stubs
 from riskaudit.collectors.mypy_inputs import read_inputs, search_folders
-from riskaudit.running.process import ProcessResult, display_command, failure, run_process, tail
+from riskaudit.running.process import ProcessResult, display_command, failure, run_process, tail, tool_output
 from riskaudit.discovery import Target
 from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.environment.python import interpreter_version, version_text
@@ -233,6 +233,7 @@ def build_command(
         command += ["--output", "json"]
     else:
         command += ["--show-column-numbers", "--show-error-codes", "--no-pretty", "--hide-error-context"]
+    command.append("--show-traceback")  # a crash (a plugin's exception) then ends in its cause, not a hint to rerun
     command += extra
     if target.untrusted or not config_declares_files(target.root):
         command += ["--", *files]
@@ -248,7 +249,21 @@ def _explain_failure(stdout: str, stderr: str, use_json: bool, root: Path) -> st
         messages = ()
     if messages:
         return "; ".join(f"{m.path}:{m.line}: {m.message}" for m in messages[:3])
-    return tail(stderr or stdout) or "no output"
+    return crash_cause(stdout, stderr) or tail(stderr or stdout) or "no output"
+
+
+def crash_cause(stdout: str, stderr: str) -> str:
+    """The cause of a mypy crash (``INTERNAL ERROR``): what mypy was doing and the exception's last line.
+
+    With ``--show-traceback`` mypy prints the traceback on stdout and a generic request to report a bug on
+    stderr; the cause (a plugin's exception, say) is the traceback's last line. Empty for any other output.
+    """
+    lines = [line.strip() for line in stdout.splitlines() if line.strip()]
+    if "INTERNAL ERROR" not in stderr or "Traceback (most recent call last):" not in lines:
+        return ""
+    start = lines.index("Traceback (most recent call last):")
+    context = lines[start - 1] if start else ""
+    return f"mypy crashed (INTERNAL ERROR): {context + ': ' if context else ''}{lines[-1]}"
 
 
 CACHED_NOTE = ", unchanged since the cached run"
@@ -463,7 +478,7 @@ def _outcome(run: ToolRun, result: ProcessResult, use_json: bool, root: Path) ->
     """The run with mypy's findings, or FAILED with why mypy's exit or output cannot be trusted."""
     if result.returncode not in (0, 1):
         reason = result.error or _explain_failure(result.stdout, result.stderr, use_json, root)
-        return replace(run, status=ToolStatus.FAILED, reason=failure(result, reason))
+        return replace(run, status=ToolStatus.FAILED, reason=failure(result, reason), output=tool_output(result))
     parse = parse_json_output if use_json else parse_text_output
     try:
         findings = parse(result.stdout, root)
@@ -473,7 +488,8 @@ def _outcome(run: ToolRun, result: ProcessResult, use_json: bool, root: Path) ->
         return replace(run, findings=findings)
     if result.returncode == 1 and not findings:
         reason = tail(result.stderr or result.stdout) or "exit code 1 without any finding"
-        return replace(run, status=ToolStatus.FAILED, reason=f"mypy reported an error: {reason}")
+        failed = f"mypy reported an error: {reason}"
+        return replace(run, status=ToolStatus.FAILED, reason=failed, output=tool_output(result))
     return replace(run, findings=findings)
 
 

@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from riskaudit.running.launch import module_command, safe_code
-from riskaudit.running.process import can_import, run_process, tail
+from riskaudit.running.process import can_import, run_process, tail, tool_output
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 
@@ -81,7 +81,8 @@ def run_suite(target: Target, data_file: Path, timeout: float) -> ToolRun:
             return replace(run, findings=(failing_suite_finding(output),), reason="the test suite is red")
         return run
     meaning = _EXIT_MEANING.get(result.returncode, f"exit code {result.returncode}")
-    return replace(run, status=ToolStatus.FAILED, reason=f"the test suite could not run: {meaning}: {tail(output, 4)}")
+    reason = f"the test suite could not run: {meaning}: {tail(output, 4)}"
+    return replace(run, status=ToolStatus.FAILED, reason=reason, output=tool_output(result))
 
 
 def combine_parallel(python: str, data_file: Path, cwd: Path, timeout: float) -> None:

@@ -27,7 +27,7 @@ from riskaudit.collectors.ruff_version import project_pin, version_issue
 from riskaudit.discovery import Target
 from riskaudit.models import RawFinding, ToolRun, ToolStatus
 from riskaudit.running.launch import module_command
-from riskaudit.running.process import display_command, failure, run_process, tail
+from riskaudit.running.process import display_command, failure, run_process, tail, tool_output
 
 OPTIONS = ("check", "--output-format=json", "--exit-zero", "--no-fix", "--no-cache", "--force-exclude")
 """riskaudit's options: JSON, findings exit 0 (any other status is ruff failing), nothing written to the target."""
@@ -93,7 +93,8 @@ def collect(target: Target, timeout: float, cache: Cache = NO_CACHE) -> ToolRun:
             errors = ruff_errors(result.stderr)
             if result.returncode != 0 or errors:
                 reason = result.error or tail("\n".join(errors) or result.stderr or result.stdout)
-                outcome.append(replace(run, status=ToolStatus.FAILED, reason=failure(result, reason or "no output")))
+                reason = failure(result, reason or "no output")
+                outcome.append(replace(run, status=ToolStatus.FAILED, reason=reason, output=tool_output(result)))
                 return None
             parsed = read_report(report, parse_output, target.root, "ruff")
             if isinstance(parsed, str):

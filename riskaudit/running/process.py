@@ -136,6 +136,16 @@ def _decode(data: bytes | None) -> str:
     return (data or b"").decode("utf-8", errors="replace")
 
 
+OUTPUT_LIMIT = 20_000
+"""Characters of a failed tool's output kept for ``--verbose`` (the end, where tracebacks end)."""
+
+
+def tool_output(result: ProcessResult) -> str:
+    """A failed tool's whole output for ``--verbose``: its stdout, then its stderr, cut to the last characters."""
+    text = "\n".join(part.strip() for part in (result.stdout, result.stderr) if part.strip())
+    return text[-OUTPUT_LIMIT:]
+
+
 def tail(text: str, lines: int = 6) -> str:
     """The last few non-empty lines of a tool's output, joined for a one-line reason."""
     kept = [line.strip() for line in text.strip().splitlines() if line.strip()]

@@ -1,0 +1,3 @@
+"""A module."""
+
+VALUE = 1

@@ -52,7 +52,7 @@ app = typer.Typer(
     ),
     no_args_is_help=True,
     context_settings={"help_option_names": ["-h", "--help"]},
-    add_completion=False,
+    add_completion=True,
     pretty_exceptions_enable=False,
 )
 err = Console(file=cast(IO[str], TolerantStderr()), highlight=False, soft_wrap=True, emoji=False)

@@ -241,8 +241,10 @@ def unreadable_issue(target: Target) -> EnvironmentIssue | None:
 def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tuple[str, str]:
     """The target's interpreter and how it was found.
 
-    Order: ``--python``, the active virtualenv, ``.venv``/``venv`` in the target, riskaudit's own.
-    Untrusted targets always get riskaudit's own (the target's interpreter is never run).
+    Order: ``--python``, the active virtualenv, ``.venv``/``venv`` in the target, riskaudit's own. An
+    active virtualenv outside the target (pre-commit's hook environment, another project's) comes after
+    the target's own ``.venv``/``venv``, and the origin says it was passed over. Untrusted targets always
+    get riskaudit's own (the target's interpreter is never run).
     """
     if untrusted:
         return sys.executable, "riskaudit's interpreter (untrusted mode)"
@@ -258,9 +260,8 @@ def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tu
             raise TargetError(f"--python {explicit}: asked for its version, {problem}; pass a working interpreter")
         return str(candidate), "--python"
     unusable = []
-    active = os.environ.get("VIRTUAL_ENV")
-    candidates = [(Path(active), "$VIRTUAL_ENV")] if active else []
-    for folder, origin in [*candidates, *((root / name, name) for name in (".venv", "venv"))]:
+    candidates, preferred = _virtualenvs(root, os.environ.get("VIRTUAL_ENV"))
+    for folder, origin in candidates:
         candidate = folder / "bin" / "python"
         if not candidate.exists():
             if candidate.is_symlink() and origin != "$VIRTUAL_ENV":
@@ -268,11 +269,25 @@ def find_python(root: Path, explicit: str | None, untrusted: bool = False) -> tu
             continue
         problem = ask_interpreter(str(candidate)).problem
         if not problem:
-            return str(candidate), origin
+            return str(candidate), origin + (preferred if origin != "$VIRTUAL_ENV" else "")
         unusable.append(f"{origin}/bin/python did not answer: {problem}")
     if unusable:
         return sys.executable, f"riskaudit's interpreter: {'; '.join(unusable)}"
     return sys.executable, "riskaudit's interpreter"
+
+
+def _virtualenvs(root: Path, active: str | None) -> tuple[list[tuple[Path, str]], str]:
+    """The virtualenvs to try, in order, with how each is named; and what to add when the target's own wins.
+
+    The addition is not empty when an active virtualenv outside the target was put after the target's own.
+    """
+    own = [(root / name, name) for name in (".venv", "venv")]
+    if not active:
+        return own, ""
+    outside = not Path(active).absolute().resolve().is_relative_to(root.resolve())
+    if outside and any((folder / "bin" / "python").exists() for folder, _ in own):
+        return [*own, (Path(active), "$VIRTUAL_ENV")], f", preferred to $VIRTUAL_ENV {active} (not this project's)"
+    return [(Path(active), "$VIRTUAL_ENV"), *own], ""
 
 
 def load_target(

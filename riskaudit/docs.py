@@ -162,8 +162,7 @@ def _module_path(detector: type[Detector]) -> str:
 
 def _anchor(rule: Rule) -> str:
     """The GitHub anchor of a rule's heading."""
-    heading = f"{rule.doc.id} {rule.doc.slug}: {rule.doc.title}".lower()
-    return re.sub(r"[^\w\- ]", "", heading).replace(" ", "-")
+    return rule.doc.anchor
 
 
 def _prose(text: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass, field
 
 
@@ -318,6 +319,12 @@ class RuleDoc:
     test_severity: Severity | None = None
     """Severity in test and support code, when lower than ``severity`` (complexity of a test is no
     production risk); None: the same as in production code."""
+
+    @property
+    def anchor(self) -> str:
+        """The GitHub anchor of the rule's heading in the rule reference (``docs/rules.md``)."""
+        heading = f"{self.id} {self.slug}: {self.title}".lower()
+        return re.sub(r"[^\w\- ]", "", heading).replace(" ", "-")
 
 
 @dataclass(frozen=True)

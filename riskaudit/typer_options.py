@@ -20,13 +20,25 @@ def parameter(option: Option) -> inspect.Parameter:
     default = _parser_default(option)
     # a switch takes no value: an empty metavar keeps typer from printing "<bool>" beside it
     metavar = option.value_name or ("" if option.kind.shape == "switch" else None)
-    info = typer.Option(*option.flags, help=option.help_text, metavar=metavar, show_default=default is not None)
+    info = typer.Option(
+        *option.flags, help=option.help_text, metavar=metavar, show_default=default is not None,
+        autocompletion=_completer(option.kind.choices) if option.kind.choices else None,
+    )
     return inspect.Parameter(
         option.field,
         inspect.Parameter.KEYWORD_ONLY,
         default=default,
         annotation=Annotated[_TYPES[option.kind.shape], info],
     )
+
+
+def _completer(choices: tuple[str, ...]) -> Callable[[str], list[str]]:
+    """Shell completion of an option with a fixed list of values: those that start as typed."""
+
+    def complete(incomplete: str) -> list[str]:
+        return [choice for choice in choices if choice.startswith(incomplete)]
+
+    return complete
 
 
 def _parser_default(option: Option) -> object:

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from support import copy_fixture, run_cli
+from support import copy_fixture, run_cli, run_command
 
 from riskaudit import __version__
 
@@ -90,3 +90,20 @@ def test_a_closed_stderr_loses_neither_the_report_nor_the_exit_code(tmp_path: Pa
     proc.stderr.close()
     assert proc.wait(timeout=600) == 1  # the gate's answer (critical findings), not a crash
     assert json.loads(report.read_text(encoding="utf-8"))["findings"]
+
+
+def _completions(words: str, tmp_path: Path) -> list[str]:
+    """What bash completion offers for the last of ``words`` (riskaudit's completion protocol, as bash runs it)."""
+    env = {"_RISKAUDIT_COMPLETE": "complete_bash", "COMP_WORDS": words, "COMP_CWORD": str(len(words.split(" ")) - 1)}
+    result = run_command(cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.split()
+
+
+def test_shell_completion_script_and_answers(tmp_path: Path) -> None:
+    script = run_command("--show-completion", "bash", cwd=tmp_path)
+    assert script.returncode == 0 and "complete -o default -F _riskaudit_completion riskaudit" in script.stdout
+    assert _completions("riskaudit sc", tmp_path) == ["scan"]
+    assert _completions("riskaudit scan --fail-on h", tmp_path) == ["high"]
+    assert _completions("riskaudit scan --format ", tmp_path) == ["markdown", "html", "json", "sarif", "github"]
+    assert "--show-source" in _completions("riskaudit scan --sh", tmp_path)

@@ -80,3 +80,37 @@ def test_a_venv_interpreter_that_does_not_answer_is_named_and_replaced(
         python, origin = find_python(tmp_path, None)
     assert python == sys.executable
     assert origin == "riskaudit's interpreter: .venv/bin/python did not answer: timed out after 1 s (--timeout)"
+
+
+def _venv(folder: Path) -> Path:
+    """A virtualenv-shaped folder whose python is riskaudit's own interpreter."""
+    (folder / "bin").mkdir(parents=True)
+    (folder / "bin" / "python").symlink_to(sys.executable)
+    return folder / "bin" / "python"
+
+
+def test_the_projects_venv_wins_over_an_active_one_from_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    own = _venv(project / ".venv")
+    hook = tmp_path / "hook-env"
+    _venv(hook)
+    monkeypatch.setenv("VIRTUAL_ENV", str(hook))
+    assert find_python(project, None) == (str(own), f".venv, preferred to $VIRTUAL_ENV {hook} (not this project's)")
+
+
+def test_an_active_venv_inside_the_project_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _venv(tmp_path / ".venv")
+    active = _venv(tmp_path / "env")
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "env"))
+    assert find_python(tmp_path, None) == (str(active), "$VIRTUAL_ENV")
+
+
+def test_an_active_venv_from_elsewhere_is_used_when_the_project_has_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    active = _venv(tmp_path / "elsewhere")
+    (tmp_path / "project").mkdir()
+    monkeypatch.setenv("VIRTUAL_ENV", str(tmp_path / "elsewhere"))
+    assert find_python(tmp_path / "project", None) == (str(active), "$VIRTUAL_ENV")

@@ -18,7 +18,9 @@ import pytest
 
 from riskaudit.models import ExcerptLine, Finding, Severity, SuppressedFinding, ToolRun, ToolStatus
 from riskaudit.report.ci import repo_path
-from riskaudit.report.sarif import FINGERPRINT_KEY, fingerprints, render_sarif, sarif_log, uri
+from riskaudit.catalogue import default_catalogue
+from riskaudit.report.render import package_links, render
+from riskaudit.report.sarif import FINGERPRINT_KEY, Links, fingerprints, render_sarif, sarif_log, uri
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps, loads
 from support import run_cli
@@ -169,15 +171,52 @@ def test_complete_run_has_no_notifications(asyncapp_result: ScanResult) -> None:
     assert invocation == {"executionSuccessful": True, "endTimeUtc": asyncapp_result.meta.date}
 
 
-def test_suppressed_findings_are_counted_not_reported(asyncapp_result: ScanResult) -> None:
+def test_suppressed_findings_are_results_with_their_justification(
+    asyncapp_result: ScanResult, validator: jsonschema.Draft4Validator
+) -> None:
     first = asyncapp_result.findings[0]
     result = dataclasses.replace(
         asyncapp_result, findings=asyncapp_result.findings[1:], suppressed=(SuppressedFinding(first, "known"),)
     )
-    run = _run(sarif_log(result))
-    assert len(run["results"]) == len(asyncapp_result.findings) - 1
+    log = sarif_log(result)
+    _valid(validator, log)
+    run = _run(log)
+    assert len(run["results"]) == len(asyncapp_result.findings)
+    silenced = [r for r in run["results"] if "suppressions" in r]
+    assert [r["suppressions"] for r in silenced] == [[{"kind": "inSource", "justification": "known"}]]
+    unsuppressed = _run(sarif_log(asyncapp_result))["results"][0]
+    assert silenced[0]["ruleId"] == first.rule_id
+    assert silenced[0]["locations"] == unsuppressed["locations"]
+    assert silenced[0]["partialFingerprints"] == unsuppressed["partialFingerprints"]  # the alert is the same
     assert run["properties"]["suppressed"] == 1
     assert run["properties"]["suppressedByRule"] == {first.rule_id: 1}
+
+
+def test_the_whole_catalogue_is_declared(asyncapp_result: ScanResult) -> None:
+    catalogue = {rule_id: rule.doc for rule_id, rule in default_catalogue().rules.items()}
+    rules = _run(json.loads(render_sarif(asyncapp_result, catalogue)))["tool"]["driver"]["rules"]
+    assert [rule["id"] for rule in rules] == sorted(catalogue)
+    assert all(rule["help"]["text"] for rule in rules)
+    assert len(catalogue) > len({f.rule_id for f in asyncapp_result.findings})
+
+
+def test_rendered_sarif_declares_the_installed_catalogue(asyncapp_result: ScanResult) -> None:
+    rules = _run(json.loads(render(asyncapp_result, "sarif")))["tool"]["driver"]["rules"]
+    assert {rule["id"] for rule in rules} == set(default_catalogue().rules)
+
+
+def test_links_from_the_package_metadata(asyncapp_result: ScanResult, validator: jsonschema.Draft4Validator) -> None:
+    links = package_links(["Homepage, https://example.org/riskaudit", "Documentation, https://example.org/rules"])
+    assert links == Links("https://example.org/riskaudit", "https://example.org/rules")
+    assert package_links([]) == Links()
+    log = sarif_log(asyncapp_result, links=links)
+    _valid(validator, log)
+    driver = _run(log)["tool"]["driver"]
+    assert driver["informationUri"] == "https://example.org/riskaudit"
+    ra101 = next(rule for rule in driver["rules"] if rule["id"] == "RA101")
+    assert ra101["helpUri"] == "https://example.org/rules#ra101-missing-await-coroutine-called-without-await"
+    anchors = (Path(__file__).parents[1] / "docs" / "rules.md").read_text(encoding="utf-8")
+    assert "(#ra101-missing-await-coroutine-called-without-await)" in anchors  # the reference's own link
 
 
 @pytest.mark.parametrize(
@@ -229,5 +268,5 @@ def test_render_json_to_sarif_stdout(
     saved.write_text(dumps(asyncapp_result))
     result = run_cli("render", str(saved), "--format", "sarif", "--output", "-")
     assert result.returncode == 0, result.stderr
-    assert result.stdout == render_sarif(loads(saved.read_text()))
+    assert result.stdout == render(loads(saved.read_text()), "sarif")
     _valid(validator, json.loads(result.stdout))

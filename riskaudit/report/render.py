@@ -6,11 +6,14 @@ are serialisers of the result itself.
 
 from __future__ import annotations
 
+from importlib import metadata
+
+from riskaudit.catalogue import default_catalogue
 from riskaudit.report.formats import FORMATS
 from riskaudit.report.github import render_github
 from riskaudit.report.html import render_html
 from riskaudit.report.markdown import markdown
-from riskaudit.report.sarif import render_sarif
+from riskaudit.report.sarif import NO_LINKS, Links, render_sarif
 from riskaudit.report.view import build_view
 from riskaudit.results import ScanResult
 from riskaudit.serialise import dumps
@@ -19,6 +22,23 @@ from riskaudit.serialise import dumps
 def render_markdown(result: ScanResult) -> str:
     """The Markdown report."""
     return markdown(build_view(result))
+
+
+def package_links(declared: list[str] | None = None) -> Links:
+    """The web links of riskaudit's package metadata (``Project-URL: Homepage, ...``, ``Documentation``).
+
+    ``declared`` stands for the metadata's ``Project-URL`` entries (read from the installed package when
+    None). The Documentation URL is the rule reference (``docs/rules.md`` as published), whose headings
+    give each rule's anchor. None declared: no links.
+    """
+    if declared is None:
+        try:
+            declared = metadata.metadata("riskaudit").get_all("Project-URL") or []
+        except metadata.PackageNotFoundError:
+            return NO_LINKS
+    urls = {label.strip().lower(): url.strip() for label, _, url in (entry.partition(",") for entry in declared)}
+    documentation = urls.get("documentation", "")
+    return Links(information=urls.get("homepage", documentation), rules=documentation)
 
 
 def render(result: ScanResult, fmt: str) -> str:
@@ -30,7 +50,8 @@ def render(result: ScanResult, fmt: str) -> str:
     if fmt == "html":
         return render_html(result)
     if fmt == "sarif":
-        return render_sarif(result)
+        catalogue = {rule_id: rule.doc for rule_id, rule in default_catalogue().rules.items()}
+        return render_sarif(result, catalogue, package_links())
     if fmt == "github":
         return render_github(result)
     raise ValueError(f"unknown format {fmt!r}; choose one of {', '.join(FORMATS)}")

@@ -1,9 +1,12 @@
 """SARIF 2.1.0 output for GitHub code scanning and other SARIF viewers: a pure serialiser.
 
-One run with riskaudit as the driver, a ``reportingDescriptor`` per rule that has findings, one
-result per finding, and the tools that failed as ``toolExecutionNotifications`` of an invocation
-that was not successful. Suppressed findings are not results; their count is in the run's
-properties.
+One run with riskaudit as the driver, a ``reportingDescriptor`` for every rule of the catalogue (so that
+code scanning knows a rule without results is still checked, and closes its fixed alerts), one result per
+finding, and the tools that failed as ``toolExecutionNotifications`` of an invocation that was not
+successful. A finding silenced by an inline comment is a result too, with a ``suppressions`` entry
+(``inSource``, the comment's reason as ``justification``): a result that vanished would read as fixed.
+The driver's ``informationUri`` and each rule's ``helpUri`` come from the package's project URLs
+(``Homepage``, ``Documentation``) when it declares them.
 
 Locations are relative POSIX URIs against ``%SRCROOT%`` (see ``ci.repo_path``). Project-level
 findings (no file) point at the project root artifact (``.``, no region); file-level findings have
@@ -17,10 +20,11 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from urllib.parse import quote
 
 from riskaudit.fingerprint import fingerprints
-from riskaudit.models import Confidence, Finding, RuleDoc, Severity, ToolStatus
+from riskaudit.models import Confidence, Finding, RuleDoc, Severity, SuppressedFinding, ToolStatus
 from riskaudit.report.ci import SARIF_LEVEL, repo_path
 from riskaudit.results import ScanResult
 from riskaudit.suppressions import suppressed_counts
@@ -36,6 +40,20 @@ PRECISION = {Confidence.HIGH: "high", Confidence.MEDIUM: "medium", Confidence.LO
 """The ``precision`` property (GitHub's vocabulary) of each confidence."""
 
 
+@dataclass(frozen=True)
+class Links:
+    """Where riskaudit and its rules are documented on the web (empty: not declared, not emitted)."""
+
+    information: str = ""
+    """The driver's ``informationUri``: the project's home page."""
+    rules: str = ""
+    """The rule reference page; each rule's ``helpUri`` is it with the rule's anchor."""
+
+
+NO_LINKS = Links()
+"""No published URLs."""
+
+
 def uri(path: str) -> str:
     """A relative POSIX path as a URI reference (spaces, colons and ``%`` percent-encoded)."""
     return quote(path, safe="/")
@@ -47,10 +65,10 @@ def _fence(text: str) -> str:
     return "`" * max(3, longest + 1)
 
 
-def rule_descriptor(doc: RuleDoc) -> dict[str, object]:
+def rule_descriptor(doc: RuleDoc, links: Links = NO_LINKS) -> dict[str, object]:
     """A SARIF ``reportingDescriptor`` for one rule."""
     fence = _fence(doc.example)
-    return {
+    descriptor: dict[str, object] = {
         "id": doc.id,
         "name": doc.slug,
         "shortDescription": {"text": doc.title},
@@ -70,6 +88,9 @@ def rule_descriptor(doc: RuleDoc) -> dict[str, object]:
             "riskaudit/severity": doc.severity.value,
         },
     }
+    if links.rules:
+        descriptor["helpUri"] = f"{links.rules}#{doc.anchor}"
+    return descriptor
 
 
 def _problem_severity(severity: Severity) -> str:
@@ -93,9 +114,9 @@ def _location(finding: Finding, root: str) -> dict[str, object]:
 
 
 def sarif_result(
-    finding: Finding, rule_index: Mapping[str, int], fingerprint: str, root: str
+    finding: Finding, rule_index: Mapping[str, int], fingerprint: str, root: str, suppressed: str | None = None
 ) -> dict[str, object]:
-    """A SARIF ``result`` for one finding."""
+    """A SARIF ``result`` for one finding; ``suppressed``: the reason of the inline comment that silences it."""
     properties: dict[str, object] = {
         "riskScore": finding.risk,
         "severity": finding.severity.value,
@@ -116,12 +137,31 @@ def sarif_result(
     }
     if finding.new is not None:
         entry["baselineState"] = "new" if finding.new else "unchanged"
+    if suppressed is not None:
+        entry["suppressions"] = [{"kind": "inSource", "justification": suppressed}]
     return entry
 
 
-def rule_ids(result: ScanResult) -> list[str]:
-    """Every rule with a doc in the result or a finding, in id order."""
-    return sorted(set(result.rules) | {f.rule_id for f in result.findings})
+def rule_ids(result: ScanResult, catalogue: Mapping[str, RuleDoc] | None = None) -> list[str]:
+    """Every rule of the catalogue, with a doc in the result or with a finding (suppressed too), in id order."""
+    found = {f.rule_id for f in result.findings} | {s.finding.rule_id for s in result.suppressed}
+    return sorted(set(catalogue or ()) | set(result.rules) | found)
+
+
+def _results(result: ScanResult, index: Mapping[str, int]) -> list[dict[str, object]]:
+    """The findings, then the suppressed ones.
+
+    Fingerprints are numbered over both, so that suppressing an alert keeps its fingerprint.
+    """
+    silenced: tuple[SuppressedFinding, ...] = result.suppressed
+    every = [*result.findings, *(s.finding for s in silenced)]
+    prints = fingerprints(every)
+    reasons: list[str | None] = [*(None for _ in result.findings), *(s.reason for s in silenced)]
+    root = result.meta.root
+    return [
+        sarif_result(finding, index, fingerprint, root, reason)
+        for finding, fingerprint, reason in zip(every, prints, reasons, strict=True)
+    ]
 
 
 def _invocation(result: ScanResult) -> dict[str, object]:
@@ -144,12 +184,21 @@ def _invocation(result: ScanResult) -> dict[str, object]:
     return invocation
 
 
-def sarif_log(result: ScanResult) -> dict[str, object]:
-    """The scan as a SARIF 2.1.0 log object."""
-    ids = rule_ids(result)
+def sarif_log(
+    result: ScanResult, catalogue: Mapping[str, RuleDoc] | None = None, links: Links = NO_LINKS
+) -> dict[str, object]:
+    """The scan as a SARIF 2.1.0 log object; ``catalogue`` (rule docs by id) declares every rule."""
+    docs = {**(catalogue or {}), **result.rules}  # the scan's own docs win over the installed catalogue's
+    ids = rule_ids(result, docs)
     index = {rule_id: position for position, rule_id in enumerate(ids)}
-    prints = fingerprints(result.findings)
-    root = result.meta.root
+    driver: dict[str, object] = {
+        "name": "riskaudit",
+        "version": result.meta.riskaudit_version,
+        "semanticVersion": result.meta.riskaudit_version,
+    }
+    if links.information:
+        driver["informationUri"] = links.information
+    driver["rules"] = [rule_descriptor(docs[rule_id], links) if rule_id in docs else {"id": rule_id} for rule_id in ids]
     run_properties: dict[str, object] = {
         "target": result.meta.target,
         "commit": result.meta.commit,
@@ -163,28 +212,15 @@ def sarif_log(result: ScanResult) -> dict[str, object]:
         "version": SARIF_VERSION,
         "runs": [
             {
-                "tool": {
-                    "driver": {
-                        "name": "riskaudit",
-                        "version": result.meta.riskaudit_version,
-                        "semanticVersion": result.meta.riskaudit_version,
-                        "rules": [
-                            rule_descriptor(result.rules[rule_id]) if rule_id in result.rules else {"id": rule_id}
-                            for rule_id in ids
-                        ],
-                    }
-                },
+                "tool": {"driver": driver},
                 "invocations": [_invocation(result)],
-                "results": [
-                    sarif_result(finding, index, fingerprint, root)
-                    for finding, fingerprint in zip(result.findings, prints, strict=True)
-                ],
+                "results": _results(result, index),
                 "properties": run_properties,
             }
         ],
     }
 
 
-def render_sarif(result: ScanResult) -> str:
+def render_sarif(result: ScanResult, catalogue: Mapping[str, RuleDoc] | None = None, links: Links = NO_LINKS) -> str:
     """The scan as SARIF 2.1.0 JSON text ending in a newline."""
-    return json.dumps(sarif_log(result), indent=2, ensure_ascii=False) + "\n"
+    return json.dumps(sarif_log(result, catalogue, links), indent=2, ensure_ascii=False) + "\n"

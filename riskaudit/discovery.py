@@ -296,8 +296,13 @@ def load_target(
     untrusted: bool = False,
     exclude: Sequence[str] = (),
     max_bytes: float = DEFAULT_MAX_FILE_SIZE,
+    *,
+    respect_gitignore: bool = True,
 ) -> Target:
-    """Resolve the path to scan and what is in it; raises TargetError when it cannot be scanned."""
+    """Resolve the path to scan and what is in it; raises TargetError when it cannot be scanned.
+
+    Files the target's git repository ignores are left out (and listed) unless ``respect_gitignore`` is off.
+    """
     if not path.exists():
         raise TargetError(f"{path}: no such file or directory")
     if not path.is_dir():
@@ -306,7 +311,8 @@ def load_target(
     interpreter, origin = find_python(root, python, untrusted)
     found = discover_files(root, max_bytes)
     files, skipped = found.files, found.skipped
-    files, skipped = _not_ignored(files, skipped, ignored_by_git(root))
+    if respect_gitignore:
+        files, skipped = _not_ignored(files, skipped, ignored_by_git(root))
     if exclude:
         kept = tuple(f for f in files if not any_match(f.path, exclude))
         if len(kept) < len(files):

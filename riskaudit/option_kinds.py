@@ -68,17 +68,24 @@ class Kind(abc.ABC, Generic[_T]):
 
 @dataclass(frozen=True)
 class Switch(Kind[bool]):
-    """A flag: true when given; ``inverted`` for a flag that turns a setting off (``--no-cache``)."""
+    """A flag: true when given; ``inverted`` for a flag that turns a setting off (``--no-cache``).
+
+    The config file writes the setting itself (``respect-gitignore = false``), never the flag.
+    """
 
     shape: ClassVar[Shape] = "switch"
     inverted: bool = False
     """Whether giving the flag sets the option to False."""
 
+    def from_command_line(self, given: object) -> object:
+        """The setting the flag stands for: True, or False for an inverted flag."""
+        return given is not self.inverted if isinstance(given, bool) else given
+
     def check(self, value: object) -> bool:
         """The setting."""
         if not isinstance(value, bool):
             raise bad_value(value, "must be true or false")
-        return value is not self.inverted
+        return value
 
 
 @dataclass(frozen=True)

@@ -165,6 +165,12 @@ OPTIONS: tuple[Option, ...] = (
         key="exclude",
     ),
     Option(
+        "respect_gitignore", Switch(inverted=True),
+        "Also analyse the files the target's git repository ignores (.gitignore, .git/info/exclude), "
+        "as ruff's respect-gitignore = false does.",
+        ("--no-respect-gitignore",), key="respect-gitignore",
+    ),
+    Option(
         "max_file_size", Number(positive=True, unit="bytes"),
         "Python files larger than this many bytes are not analysed (they are listed, with the reason): "
         "generated modules that size keep every tool busy for minutes. Default {default:,.0f}.",

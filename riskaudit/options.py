@@ -41,6 +41,8 @@ class ScanOptions:
     """Total line coverage below this is a finding."""
     use_cache: bool = True
     """Reuse results of unchanged files from ``.riskaudit_cache/`` (``--no-cache`` turns it off)."""
+    respect_gitignore: bool = True
+    """Leave out the files the target's git repository ignores (``--no-respect-gitignore`` analyses them)."""
     run_tests: bool = False
     """``--run-tests``: run the target's pytest suite under coverage first."""
     fail_on: str = DEFAULT_FAIL_ON

@@ -113,7 +113,10 @@ def prepare(path: Path, options: ScanOptions) -> Target:
     Options that exclude each other raise UsageError.
     """
     check_conflicts(options)
-    target = load_target(path, options.python, options.untrusted, options.exclude, options.max_file_size)
+    target = load_target(
+        path, options.python, options.untrusted, options.exclude, options.max_file_size,
+        respect_gitignore=options.respect_gitignore,
+    )
     idle = unmatched([glob for glob, _ in options.per_file_ignores], [f.path for f in target.files])
     if idle:
         notes = (f"[tool.riskaudit] per-file-ignores pattern {glob!r} matches no analysed file" for glob in idle)

@@ -28,9 +28,9 @@ def _project(root: Path) -> Path:
     return root
 
 
-def _scan(root: Path) -> dict[str, Any]:
+def _scan(root: Path, *extra: str) -> dict[str, Any]:
     out = root.parent / f"{root.name}.json"
-    done = run_cli("scan", str(root), "--no-cache", "--fail-on", "none", "-f", "json", "-o", str(out))
+    done = run_cli("scan", str(root), "--no-cache", "--fail-on", "none", "-f", "json", "-o", str(out), *extra)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(out.read_text("utf-8")))
 
@@ -64,3 +64,15 @@ def test_a_project_in_an_ignored_folder_of_another_repository_is_analysed_whole(
     linted = {f["path"] for run in data["runs"] if run["name"] == "flake8" for f in run["findings"]}
     # the outer repository ignores the folder as a whole: nothing of the project is filtered by it
     assert linted == {"app/core.py", "app/api_pb2.py", "app/kept_pb2.py", "generated/gen.py"}
+
+
+@pytest.mark.parametrize("how", ["flag", "config"])
+def test_ignored_files_are_analysed_when_asked(tmp_path: Path, how: str) -> None:
+    root = _project(tmp_path / "repo")
+    _git(root, "init", "-q")
+    if how == "config":
+        (root / "pyproject.toml").write_text("[tool.riskaudit]\nrespect-gitignore = false\n", encoding="utf-8")
+    data = _scan(root, *(["--no-respect-gitignore"] if how == "flag" else []))
+    linted = {f["path"] for run in data["runs"] if run["name"] == "flake8" for f in run["findings"]}
+    assert linted == {"app/core.py", "app/api_pb2.py", "app/kept_pb2.py", "generated/gen.py"}
+    assert not [note for note in data["meta"]["not_analysed"] if "ignored by git" in note]

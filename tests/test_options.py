@@ -48,6 +48,7 @@ COMMAND_LINE: dict[str, tuple[list[str], object]] = {
     "coverage_file": (["--coverage-file", "cov.xml"], Path("cov.xml")),
     "run_tests": (["--run-tests"], True),
     "use_cache": (["--no-cache"], False),
+    "respect_gitignore": (["--no-respect-gitignore"], False),
     "select": (["--select", "ra1,RA201", "--select", "RA3"], ("RA1", "RA201", "RA3")),
     "ignore": (["--ignore", "RA203"], ("RA203",)),
     "timeout": (["--timeout", "12.5"], 12.5),
@@ -67,6 +68,7 @@ CONFIG_FILE: dict[str, tuple[str, Any]] = {
     "ignore": ('ignore = ["RA203", "RA3"]', ("RA203", "RA3")),
     "timeout": ("timeout = 30", 30.0),
     "max-file-size": ("max-file-size = 250000", 250_000.0),
+    "respect-gitignore": ("respect-gitignore = false", False),
     "linter": ('linter = "flake8"', "flake8"),
     "baseline": ('baseline = "b.json"', "b.json"),
     "total-coverage-threshold": ("total-coverage-threshold = 75", 75.0),
@@ -129,7 +131,7 @@ def test_every_key_is_reachable_from_the_config_file(key: str, tmp_path: Path) -
     assert value != getattr(ScanOptions(), field)
 
 
-@pytest.mark.parametrize("field", sorted(o.field for o in SCAN_OPTIONS if o.key))
+@pytest.mark.parametrize("field", sorted(o.field for o in SCAN_OPTIONS if o.key and o.kind.shape != "switch"))
 def test_command_line_wins_over_the_config_file_wins_over_the_default(field: str, tmp_path: Path) -> None:
     key = next(o.key for o in OPTIONS if o.field == field)
     assert key is not None
@@ -139,6 +141,16 @@ def test_command_line_wins_over_the_config_file_wins_over_the_default(field: str
     assert getattr(scan_options(tmp_path, given), field) == expected
     from_file = getattr(scan_options(tmp_path, {}), field)
     assert from_file != expected and from_file != getattr(ScanOptions(), field)
+
+
+def test_a_flag_that_turns_a_setting_off_wins_over_the_config_file(tmp_path: Path) -> None:
+    """A switch sets one value only: the config file sets either, the flag its own."""
+    _write_config(tmp_path, "respect-gitignore = true")
+    flag = command_line_values(SCAN_OPTIONS, _parsed("scan", [str(tmp_path), "--no-respect-gitignore"]))
+    assert scan_options(tmp_path, flag).respect_gitignore is False
+    assert scan_options(tmp_path, {}).respect_gitignore is True
+    _write_config(tmp_path, "respect-gitignore = false")
+    assert scan_options(tmp_path, {}).respect_gitignore is False
 
 
 def test_untrusted_scans_do_not_read_the_config_file(tmp_path: Path) -> None:

@@ -152,14 +152,18 @@ def bar_chart(chart_id: str, title: str, rows: Sequence[ChartRow], scale: float 
     )
 
 
-def severity_chart(counts: Sequence[tuple[str, int]]) -> BarChart:
-    """Findings by severity, most severe first."""
+def severity_chart(counts: Sequence[tuple[str, int]]) -> BarChart | None:
+    """Findings by severity, most severe first; None when there is no finding to chart."""
+    if not any(count for _, count in counts):
+        return None
     rows = [ChartRow(name, count, str(count), f"sev-{name}") for name, count in counts]
     return bar_chart("chart-severity", "Findings by severity", rows)
 
 
-def category_chart(counts: Sequence[tuple[str, int]]) -> BarChart:
-    """Findings by rule category, most frequent first."""
+def category_chart(counts: Sequence[tuple[str, int]]) -> BarChart | None:
+    """Findings by rule category, most frequent first; None when there is no finding to chart."""
+    if not any(count for _, count in counts):
+        return None
     rows = [ChartRow(name, count, str(count), "category") for name, count in counts]
     return bar_chart("chart-category", "Findings by category", rows)
 

@@ -108,6 +108,10 @@ class UntestedGroup:
     """Untested functions of the group not listed."""
     more_statements: int = 0
     """Their statements."""
+    missing_words: str = ""
+    """``missing`` in words, like ``1 statement`` or ``3 statements``."""
+    more_words: str = ""
+    """The functions not listed in words, like ``2 smaller functions (12 statements)``; empty when none."""
 
 
 @dataclass(frozen=True)
@@ -230,14 +234,18 @@ def _group(path: str, owner: str, items: Sequence[FunctionCoverage]) -> Untested
     """One class's (or module's) untested functions: the largest listed in source order, the rest counted."""
     largest = sorted(items, key=lambda f: (-f.complexity, -f.statements, f.start))[:FUNCTIONS_PER_GROUP]
     rest = [f for f in items if f not in largest]
+    missing = sum(len(f.missing) for f in items)
+    rest_statements = sum(f.statements for f in rest)
     return UntestedGroup(
         owner,
         path,
         items[0].layer,
-        sum(len(f.missing) for f in items),
+        missing,
         tuple(untested_function(f) for f in sorted(largest, key=lambda f: f.start)),
         len(rest),
-        sum(f.statements for f in rest),
+        rest_statements,
+        counted(missing, "statement"),
+        f"{counted(len(rest), 'smaller function')} ({counted(rest_statements, 'statement')})" if rest else "",
     )
 
 

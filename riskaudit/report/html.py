@@ -26,6 +26,7 @@ from riskaudit.report.finding_view import FindingView
 from riskaudit.report.templating import templates_dir
 from riskaudit.report.tool_sections import ToolSection
 from riskaudit.report.view import ReportView, build_view
+from riskaudit.report.wording import counted
 from riskaudit.results import ScanResult
 
 LARGE_TABLE = 400
@@ -128,9 +129,13 @@ class HtmlPage:
     severity_options: tuple[tuple[str, int], ...]
     """The severities the filter offers: those with findings, with their counts."""
     charts: tuple[BarChart, ...]
-    """The overview's charts that have bars."""
+    """The overview's charts that have something to show: none when there is no finding."""
     coverage_chart: BarChart | None
     """The coverage of the critical-layer files, or None when none was measured."""
+    summary_findings: int
+    """Findings in the critical-findings summary (critical, high and medium); with none it is one line."""
+    low_findings: str
+    """The low and info findings in words, like ``1 finding`` or ``3 findings``; empty when none."""
 
 
 def csp_source(block: str) -> str:
@@ -214,8 +219,10 @@ def html_page(view: ReportView, style: str, script: str) -> HtmlPage:
         rows=tuple(Row(finding, excerpt_parts(finding.excerpt)) for finding in view.findings),
         large=len(view.findings) > LARGE_TABLE,
         severity_options=tuple((name, count) for name, count in view.severity_counts if count),
-        charts=tuple(chart for chart in charts if chart.bars),
+        charts=tuple(chart for chart in charts if chart is not None),
         coverage_chart=coverage_chart(view.coverage.layer_files),
+        summary_findings=sum(group.count for group in view.summary),
+        low_findings=counted(view.low_count, "finding") if view.low_count else "",
     )
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from riskaudit.environment import FIX_DEPENDENCIES
 from riskaudit.gate import blocking, gated
 from riskaudit.models import Severity, ToolStatus
+from riskaudit.report.wording import counted
 from riskaudit.results import ScanResult
 
 REASON_RULES_LIMIT = 4
@@ -28,13 +29,25 @@ class Verdict:
     """The few facts behind it."""
 
 
+def accepted_text(result: ScanResult) -> str:
+    """The sentence saying how many findings the baseline accepted (the gate skips them); empty when none."""
+    accepted = len(result.findings) - len(gated(result))
+    if not accepted:
+        return ""
+    remain = "remains and is" if accepted == 1 else "remain and are"
+    return f" {counted(accepted, 'accepted finding')} from the baseline {remain} still listed among the findings."
+
+
 def verdict(result: ScanResult) -> Verdict:
-    """Status, headline and reasons of a scan."""
-    by_severity = Counter(f.severity for f in result.findings)
+    """Status, headline and reasons of a scan, from the findings the gate counts (with a baseline: the new ones)."""
+    counted_findings = gated(result)
+    by_severity = Counter(f.severity for f in counted_findings)
+    new = " new" if result.baseline is not None else ""
+    accepted = accepted_text(result)
     reasons: list[str] = []
     for run in result.incomplete:
         reasons.append(f"{run.name} did not complete: {run.reason}")
-    top_rules = Counter(f.rule_id for f in result.findings if f.severity.at_least(Severity.HIGH))
+    top_rules = Counter(f.rule_id for f in counted_findings if f.severity.at_least(Severity.HIGH))
     ordered = sorted(top_rules.items(), key=lambda kv: (result.rules[kv[0]].severity.rank, -kv[1]))
     for rule_id, count in ordered[:REASON_RULES_LIMIT]:
         rule = result.rules[rule_id]
@@ -55,13 +68,15 @@ def verdict(result: ScanResult) -> Verdict:
         return Verdict("INCOMPLETE", headline, tuple(reasons))
     if by_severity[Severity.CRITICAL]:
         count = by_severity[Severity.CRITICAL]
-        headline = f"Not ready for production: {count} critical finding(s) must be fixed first."
+        headline = f"Not ready for production: {count}{new} critical finding(s) must be fixed first.{accepted}"
         return Verdict("NOT READY", headline, tuple(reasons))
     if by_severity[Severity.HIGH]:
         count = by_severity[Severity.HIGH]
-        headline = f"Ready with reservations: no critical findings, but {count} high-risk finding(s)."
+        headline = (
+            f"Ready with reservations: no{new} critical findings, but {count}{new} high-risk finding(s).{accepted}"
+        )
         return Verdict("READY WITH RESERVATIONS", headline, tuple(reasons))
-    return Verdict("READY", "Ready: no critical or high-risk findings.", tuple(reasons))
+    return Verdict("READY", f"Ready: no{new} critical or high-risk findings.{accepted}", tuple(reasons))
 
 
 def environment_reasons(result: ScanResult) -> list[str]:
@@ -79,7 +94,10 @@ def environment_reasons(result: ScanResult) -> list[str]:
 
 
 def conclusion(status: str, result: ScanResult, untested: str) -> str:
-    """The closing paragraph; ``untested`` is the untested share of critical-layer code, empty when unknown."""
+    """The closing paragraph; ``untested`` is the untested share of critical-layer code, empty when unknown.
+
+    Like the verdict, it counts the findings the gate counts: with a baseline, only the new ones.
+    """
     sentences = []
     if status == "INCOMPLETE":
         sentences.append("Part of the analysis did not run: the absence of findings from those tools means nothing.")
@@ -90,8 +108,8 @@ def conclusion(status: str, result: ScanResult, untested: str) -> str:
         )
     elif result.coverage is None:
         sentences.append("Without coverage data, passing tests say nothing about which code they exercise.")
-    critical = sum(f.severity is Severity.CRITICAL for f in result.findings)
-    high = sum(f.severity is Severity.HIGH for f in result.findings)
+    critical = sum(f.severity is Severity.CRITICAL for f in gated(result))
+    high = sum(f.severity is Severity.HIGH for f in gated(result))
     if critical:
         sentences.append(f"Do not deploy until the {critical} must-fix item(s) are resolved.")
     elif high:

@@ -17,6 +17,7 @@ from typing import ClassVar, TypeVar, cast
 import libcst as cst
 from libcst.metadata import CodeRange, ProviderT
 
+from riskaudit.installed_async import NOTHING_INSTALLED, InstalledAsync
 from riskaudit.models import RawFinding
 
 _PRIVATE_WORD = re.compile(r"\b_\w+")
@@ -66,6 +67,8 @@ class ProjectSymbols:
     """Declared types by qualified name (``app.db.Repo.session``, ``app.deps.get_repo``, ``app.db.factory``):
     a project class's qualified name, a library's qualified type, or ``()`` and the callee whose result it
     is (see ``riskaudit.declared_types``)."""
+    installed: InstalledAsync = NOTHING_INSTALLED
+    """The coroutine functions and methods of the installed libraries the project imports."""
 
     def private_names_in(self, text: str) -> tuple[str, ...]:
         """The project's private names that a file's text mentions, sorted.

@@ -233,6 +233,7 @@ def project_digest(project: ProjectSymbols, detectors: Sequence[type[Detector]])
         "types": sorted(project.types.items()),
         "unique_classes": sorted(project.unique_classes.items()),
         "coroutine_wrappers": sorted(project.coroutine_wrappers),
+        "installed": project.installed.stamp,
         "detectors": [f"{d.__module__}.{d.__qualname__}" for d in detectors],
     }
     return digest("detectors", __version__, json.dumps(state), _code_digest(tuple(detectors)))

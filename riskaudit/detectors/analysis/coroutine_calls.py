@@ -9,7 +9,8 @@ for any call node, whether it calls a coroutine function and how that was found 
   assigned from a constructor or a factory with a return annotation, ``async with factory() as s``,
   ``self.attr`` declared in the class (see ``riskaudit.declared_types``), a module-level variable;
 - a method or function of the async API of a well-known library (``riskaudit.detectors.analysis.async_apis``),
-  so that ``session.rollback()`` on an ``AsyncSession`` counts with SQLAlchemy not installed.
+  so that ``session.rollback()`` on an ``AsyncSession`` counts with SQLAlchemy not installed;
+- an ``async def`` of any other library installed where the target runs (``riskaudit.installed_async``).
 
 Types are tracked per function and without flow: the last assignment seen so far wins.
 """
@@ -223,14 +224,14 @@ class CoroutineCalls(Visitor):
     def result_of(self, callee: str, depth: int = _DEPTH) -> str:
         """What calling a qualified callee gives: an instance of a class, or a function's declared result."""
         project = self.context.project
-        if callee in project.async_methods or library_class(callee) is not None:
+        if callee in project.async_methods or library_class(callee) is not None or project.installed.is_class(callee):
             return callee
         if callee in project.types:
             return self.declared_class(project.types[callee], depth - 1)
         function = library_function(callee)
         if function is not None and function[1] is not None:
             return f"{function[1].module}.{function[1].name}"
-        return ""
+        return project.installed.result(callee) if function is None else ""
 
     def member_type(self, owner: str, attr: str, depth: int = _DEPTH) -> str:
         """The type of ``owner().attr``: a declared attribute of the class or of a project base."""
@@ -268,7 +269,7 @@ class CoroutineCalls(Visitor):
             declared = self.context.project.types.get(f"{cls}.{method}")
             if declared:
                 return self.declared_class(declared, depth - 1)
-        return ""
+        return self.context.project.installed.result(f"{owner}.{method}")
 
     def _is_variable(self, name: str) -> bool:
         """Whether a name is a local, or a module variable built by a call (not a class or function name)."""
@@ -305,6 +306,8 @@ class CoroutineCalls(Visitor):
             function = library_function(f"{target}.{attr}")
             if function is not None and function[0]:
                 return Coroutine(name, f"{target}.{attr} is a coroutine function")
+            if function is None and self.context.project.installed.is_function(f"{target}.{attr}"):
+                return Coroutine(name, f"{target}.{attr} is an async def of the installed {_top(target)}")
         if _is_super(func.value):
             return self._super_method(attr, f"super().{attr}")
         owner = self.type_of(func.value)
@@ -329,6 +332,8 @@ class CoroutineCalls(Visitor):
             function = library_function(self._imports[local])
             if function is not None and function[0]:
                 return Coroutine(name, f"{self._imports[local]} is a coroutine function")
+            if function is None and project.installed.is_function(self._imports[local]):
+                return Coroutine(name, f"{self._imports[local]} is an async def of the installed {_top(module)}")
             return None
         if local in project.async_functions.get(self.context.module, frozenset()):
             return Coroutine(name, f"`{local}` {self._is(f'{self.context.module}.{local}')} of this module")
@@ -343,6 +348,9 @@ class CoroutineCalls(Visitor):
             return Coroutine(name, f"{library.library}.{attr} is a coroutine method{via}")
         if attr in self.context.project.async_methods.get(owner, frozenset()):
             return Coroutine(name, f"`{_short(owner)}.{attr}` {self._is(f'{owner}.{attr}')}{via}")
+        installed = self.context.project.installed
+        if owner.partition(".")[0] not in self.context.project.modules and attr in installed.methods(owner):
+            return Coroutine(name, f"`{_short(owner)}.{attr}` is an async def of the installed {_top(owner)}{via}")
         return None
 
     def _is(self, qualified: str) -> str:
@@ -356,6 +364,11 @@ class CoroutineCalls(Visitor):
         if isinstance(receiver, cst.Name) and receiver.value in ("self", "cls"):
             return ""
         return f"; `{dotted_name(receiver) or 'the receiver'}` is typed {_short(owner)}"
+
+
+def _top(qualified: str) -> str:
+    """The top-level package of a qualified name, as a finding names the library."""
+    return qualified.partition(".")[0]
 
 
 def _is_super(node: cst.BaseExpression) -> bool:

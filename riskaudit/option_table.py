@@ -101,6 +101,11 @@ OPTIONS: tuple[Option, ...] = (
         ("--coverage-file",), metavar="PATH",
     ),
     Option(
+        "pyright_report", FilePath(),
+        "A pyright (or basedpyright) --outputjson report of the target: its findings join the analysis.",
+        ("--pyright-report",), key="pyright-report", metavar="FILE",
+    ),
+    Option(
         "run_tests", Switch(),
         "Run the target's pytest suite under coverage first (target interpreter and config, --timeout).",
         ("--run-tests",),

@@ -21,6 +21,8 @@ class ScanOptions:
     """``--python``: the target's interpreter, or None to detect it."""
     coverage_file: Path | None = None
     """``--coverage-file``: existing coverage data, or None to look in the target."""
+    pyright_report: Path | None = None
+    """``--pyright-report``: a ``pyright --outputjson`` (or basedpyright) report of the target, or None."""
     select: tuple[str, ...] = ()
     """Rule id prefixes to keep (empty keeps all)."""
     ignore: tuple[str, ...] = ()

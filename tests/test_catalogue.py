@@ -204,6 +204,10 @@ MESSAGE_SAMPLES = {
         "`stmt` holds delete() on one path and is rebound here to update() on another: "
         "which one the code below uses depends on the path taken"
     ),
+    # captured from pyright 1.1.414 on the sample (tests/data/pyright.json), its detail line joined
+    ("RA106", "pyright", "reportAssignmentType"): (
+        'Type "Update" is not assignable to declared type "Delete" "Update" is not assignable to "Delete"'
+    ),
     # captured from mypy 1.x on `load().id` and `rows()["k"]` with async def load/rows
     ("RA119", "mypy", "attr-defined"): '"Coroutine[Any, Any, User]" has no attribute "id"',
     ("RA119", "mypy", "index"): 'Value of type "Coroutine[Any, Any, dict[str, int]]" is not indexable',

@@ -46,6 +46,7 @@ COMMAND_LINE: dict[str, tuple[list[str], object]] = {
     "exit_zero": (["--exit-zero"], True),
     "python": (["--python", "/usr/bin/python3"], "/usr/bin/python3"),
     "coverage_file": (["--coverage-file", "cov.xml"], Path("cov.xml")),
+    "pyright_report": (["--pyright-report", "pyright.json"], Path("pyright.json")),
     "run_tests": (["--run-tests"], True),
     "use_cache": (["--no-cache"], False),
     "respect_gitignore": (["--no-respect-gitignore"], False),
@@ -71,6 +72,7 @@ CONFIG_FILE: dict[str, tuple[str, Any]] = {
     "respect-gitignore": ("respect-gitignore = false", False),
     "linter": ('linter = "flake8"', "flake8"),
     "baseline": ('baseline = "b.json"', "b.json"),
+    "pyright-report": ('pyright-report = "p.json"', "p.json"),
     "total-coverage-threshold": ("total-coverage-threshold = 75", 75.0),
     "exclude": ('exclude = ["legacy/*"]', ("legacy/*",)),
     "per-file-ignores": ('per-file-ignores = {"tests/*" = ["ra2"]}', (("tests/*", ("RA2",)),)),
@@ -127,7 +129,7 @@ def test_every_key_is_reachable_from_the_config_file(key: str, tmp_path: Path) -
     _write_config(tmp_path, text)
     field = CONFIG_KEYS[key].field
     value = getattr(effective_options(load_config(tmp_path / "pyproject.toml"), {}), field)
-    assert value == (tmp_path / expected if field == "baseline" else expected)
+    assert value == (tmp_path / expected if field in ("baseline", "pyright_report") else expected)
     assert value != getattr(ScanOptions(), field)
 
 

@@ -48,9 +48,15 @@ def _tests(context: CollectContext) -> tuple[str, ...]:
     return ("pytest", "coverage") if context.options.run_tests else ("coverage",)
 
 
+def _pyright(context: CollectContext) -> tuple[str, ...]:
+    """The pyright run, when the scan reads a pyright report."""
+    return ("pyright",) if context.options.pyright_report is not None else ()
+
+
 REGISTRY: tuple[Entry, ...] = (
     Entry(("flake8", "ruff"), "riskaudit.collectors.linter", _linter),
     Entry(("mypy",), "riskaudit.collectors.mypy"),
+    Entry(("pyright",), "riskaudit.collectors.pyright_report", _pyright),
     Entry(("radon",), "riskaudit.collectors.radon"),
     Entry(("pytest", "coverage"), "riskaudit.collectors.tests", _tests),
     Entry(("riskaudit",), "riskaudit.collectors.detectors"),

@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 
 from riskaudit.collectors.interface import CollectContext, Collected
+from riskaudit.detectors.analysis.async_apis import CATALOGUED
 from riskaudit.detectors.registry import ALL_DETECTORS
 from riskaudit.detectors.project import project_symbols
 from riskaudit.detectors.real_database_test import RealDatabaseTest
@@ -31,11 +32,18 @@ class Detectors:
 
 
 def _installed(context: CollectContext, index: SourceIndex, own: frozenset[str]) -> InstalledAsync:
-    """The async APIs of the installed third-party libraries the project imports (none under ``--untrusted``)."""
+    """The async APIs of the installed third-party libraries the project imports (none under ``--untrusted``).
+
+    Libraries the shipped catalogue covers (SQLAlchemy, httpx, ...) are left to it: reading SQLAlchemy's
+    sources alone would add seconds to a cold scan.
+    """
     if context.target.untrusted:
         return NOTHING_INSTALLED
     imported = {target.partition(".")[0] for source in index.files.values() for _, target in source.imports}
-    third_party = {name for name in imported if name and name not in own and name not in sys.stdlib_module_names}
+    third_party = {
+        name for name in imported
+        if name and name not in own and name not in sys.stdlib_module_names and name not in CATALOGUED
+    }
     return installed_async(context.target.python, third_party, context.cache)
 
 

@@ -139,6 +139,12 @@ FACTORIES = frozenset({"sqlalchemy.ext.asyncio.create_async_engine", "sqlalchemy
 """Functions of ``FUNCTIONS`` that are plain functions: their call gives the class at once, no coroutine."""
 
 
+CATALOGUED = frozenset(
+    {c.module.partition(".")[0] for c in CLASSES} | {name.partition(".")[0] for name in FUNCTIONS}
+)
+"""Top-level packages whose async API the catalogue holds: they are not read from site-packages too."""
+
+
 def library_class(qualified: str) -> AsyncClass | None:
     """The catalogue class a qualified class name is (``sqlalchemy.ext.asyncio.session.AsyncSession``)."""
     module, _, name = qualified.rpartition(".")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 import libcst as cst
 
+from riskaudit.detectors.analysis.blocks import TracksBlocks
 from riskaudit.detectors.analysis.coroutine_calls import Coroutine, ReadsCoroutineCalls
 from riskaudit.detectors.base import Example, FileContext, dotted_name
 
@@ -47,7 +48,7 @@ class _Kept:
     """The line of a ``return`` on the assignment's path before the first use (0: none)."""
 
 
-class CoroutineMisused(ReadsCoroutineCalls):
+class CoroutineMisused(ReadsCoroutineCalls, TracksBlocks):
     """Finds coroutine objects used as if they were the call's result.
 
     ``if repo.exists(x):`` is always true, ``load_user().id`` reads an attribute of the coroutine object,
@@ -117,8 +118,7 @@ class CoroutineMisused(ReadsCoroutineCalls):
         """ids of the Name nodes that are the assignment targets of kept coroutines."""
         self._misused: dict[int, str] = {}
         """ids of Name nodes of kept coroutines used as a value, with how."""
-        self._blocks: list[int] = []
-        """ids of the enclosing blocks, innermost last."""
+        TracksBlocks.__init__(self)
 
     # -- contexts that need the result, not the coroutine -------------------------------------------
 
@@ -208,16 +208,7 @@ class CoroutineMisused(ReadsCoroutineCalls):
         if isinstance(node.value, cst.Call) and (found := self._calls.coroutine(node.value)):
             target = node.targets[0].target
             self._targets.add(id(target))
-            block = self._blocks[-1] if self._blocks else 0
-            self._kept[-1][target.value] = _Kept(node.value, found, target.value, block)
-
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        """Enter a block."""
-        self._blocks.append(id(node))
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        """Leave a block."""
-        self._blocks.pop()
+            self._kept[-1][target.value] = _Kept(node.value, found, target.value, self.current_block)
 
     def visit_Return(self, node: cst.Return) -> None:
         """A ``return`` on a kept coroutine's path before its first use: on that path it is never awaited."""
@@ -227,7 +218,7 @@ class CoroutineMisused(ReadsCoroutineCalls):
         line = self.position(node).start.line
         scope = self._kept[-1]
         for name, kept in scope.items():
-            if not kept.returned and name not in returned and kept.block in self._blocks:
+            if not kept.returned and name not in returned and kept.block in self.enclosing_blocks:
                 scope[name] = replace(kept, returned=line)
 
     def visit_Name(self, node: cst.Name) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from riskaudit.detectors.analysis.blocks import TracksBlocks
 from riskaudit.detectors.analysis.coroutine_calls import ReadsCoroutineCalls
 from riskaudit.detectors.base import Example, FileContext, dotted_name
 
@@ -37,7 +38,7 @@ class _Built:
     """The blocks (ids) and argument texts of its executions so far."""
 
 
-class StatementNotExecuted(ReadsCoroutineCalls):
+class StatementNotExecuted(ReadsCoroutineCalls, TracksBlocks):
     """Finds SQLAlchemy statements whose construction is a whole expression statement, or run twice.
 
     Building ``update(...)``/``delete(...)``/``insert(...)``/``select(...)``/``text(...)`` (with any chain of
@@ -77,8 +78,7 @@ class StatementNotExecuted(ReadsCoroutineCalls):
         super().__init__(context)
         self._held: list[dict[str, _Built]] = []
         """Write statements held by local names, per enclosing function."""
-        self._blocks: list[int] = []
-        """ids of the enclosing blocks, innermost last."""
+        TracksBlocks.__init__(self)
     INVALID = (
         Example(
             "from sqlalchemy import update, delete\nasync def move(session, Rule, a, b):\n"
@@ -130,14 +130,6 @@ class StatementNotExecuted(ReadsCoroutineCalls):
         """Leave a function."""
         self._held.pop()
 
-    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
-        """Enter a block."""
-        self._blocks.append(id(node))
-
-    def leave_IndentedBlock(self, original_node: cst.IndentedBlock) -> None:
-        """Leave a block."""
-        self._blocks.pop()
-
     def visit_Assign(self, node: cst.Assign) -> None:
         """``stmt = delete(...)`` holds a write statement; any other assignment to the name drops it."""
         if not self._held:
@@ -160,8 +152,8 @@ class StatementNotExecuted(ReadsCoroutineCalls):
         if held is None or not isinstance(first, cst.Name):
             return
         arguments = ", ".join(_CODE.code_for_node(arg) for arg in node.args)
-        if any(block in self._blocks and text == arguments for block, text in held.executed):
+        if any(block in self.enclosing_blocks and text == arguments for block, text in held.executed):
             self.report(node, f"`{first.value}` is executed again: it still holds the {held.kind} built on line "
                               f"{held.line}, so the {held.kind} runs twice and the statement meant here never runs")
-        block = self._blocks[-1] if self._blocks else 0
-        self._held[-1][first.value] = _Built(held.kind, held.line, (*held.executed, (block, arguments)))
+        executed = (*held.executed, (self.current_block, arguments))
+        self._held[-1][first.value] = _Built(held.kind, held.line, executed)

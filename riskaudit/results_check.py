@@ -36,7 +36,9 @@ def inconsistency(result: ScanResult) -> str:
     unknown = [name for name in names if name not in TOOLS]
     if unknown:
         return f"a run of {unknown[0]!r}, which is not a tool riskaudit runs"
-    missing = [entry.tools for entry in REGISTRY if not any(tool in names for tool in entry.tools)]
+    missing = [
+        entry.tools for entry in REGISTRY if not entry.optional and not any(tool in names for tool in entry.tools)
+    ]
     if missing:
         return f"no run of {' or '.join(missing[0])} (every scan records each tool's run, whatever its status)"
     return ""

@@ -135,10 +135,12 @@ class SourceFile:
         return best
 
     def excerpt(self, line: int, context: int = 3) -> tuple[ExcerptLine, ...]:
-        """The line and ``context`` lines either side."""
+        """The line and ``context`` lines either side, without the blank lines that would end it after the line."""
         if not 1 <= line <= len(self.lines):
             return ()
         first, last = max(1, line - context), min(len(self.lines), line + context)
+        while last > line and not self.lines[last - 1].strip():
+            last -= 1
         return tuple(
             ExcerptLine(number, self.lines[number - 1], number == line) for number in range(first, last + 1)
         )

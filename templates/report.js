@@ -1,6 +1,8 @@
 "use strict";
 // riskaudit HTML report: sorting, filtering and lazily completed details for the findings table.
 // The page works without this script; it only adds the controls. It never builds markup from strings.
+// The filters live in the URL's fragment (#sev=high&rule=RA101), replaced as they change, so a reload or a
+// shared link shows the same findings; a fragment naming a finding (#f-12) stays a plain link to it.
 (() => {
   const table = document.getElementById("findings-table");
   const form = document.getElementById("filters");
@@ -16,6 +18,55 @@
   const sortKeys = new Map();
   let searchIndex = null;
   let pending = 0;
+
+  // The filter state in the URL: each form field under a short key, empty fields left out.
+  const KEYS = { severity: "sev", tool: "tool", rule: "rule", q: "q" };
+  const FINDING = /^f-[0-9]+$/;
+
+  function stateFromHash(hash) {
+    const text = hash.replace(/^#/, "");
+    if (text === "" || FINDING.test(text) || !text.includes("=")) {
+      return null;
+    }
+    const params = new URLSearchParams(text);
+    const state = {};
+    let known = false;
+    for (const [field, key] of Object.entries(KEYS)) {
+      state[field] = params.get(key) || "";
+      known = known || params.has(key);
+    }
+    return known ? state : null;
+  }
+
+  function restoreState(state) {
+    const fields = form.elements;
+    for (const field of Object.keys(KEYS)) {
+      const control = fields.namedItem(field);
+      control.value = state[field];
+      if (control.value !== state[field]) {
+        control.value = "";
+      }
+    }
+  }
+
+  function writeState() {
+    const fields = form.elements;
+    const params = new URLSearchParams();
+    for (const [field, key] of Object.entries(KEYS)) {
+      const value = fields.namedItem(field).value;
+      if (value !== "") {
+        params.set(key, value);
+      }
+    }
+    const text = params.toString();
+    const current = window.location.hash.slice(1);
+    // No filter: a fragment that is not a filter state (a finding, a section) stays as it is.
+    if (text === current || (text === "" && stateFromHash(current) === null)) {
+      return;
+    }
+    const url = window.location.pathname + window.location.search + (text === "" ? "" : `#${text}`);
+    history.replaceState(history.state, "", url);
+  }
 
   // Filtering: one pass over the rows, toggling `hidden` only where it changes.
   function indexRows() {
@@ -56,6 +107,7 @@
     }
     status.textContent =
       shown === total ? `All ${total} findings shown.` : `${shown} of ${total} findings shown.`;
+    writeState();
   }
 
   function scheduleFilters() {
@@ -151,10 +203,17 @@
     true,
   );
 
-  // Anchors: #f-12 shows that finding (clearing filters that hide it) with its details open.
+  // Anchors: #f-12 shows that finding (clearing filters that hide it) with its details open;
+  // a fragment of filters (typed, or from history) sets them.
   function reveal() {
     const id = window.location.hash.slice(1);
-    if (!/^f-[0-9]+$/.test(id)) {
+    const state = stateFromHash(id);
+    if (state !== null) {
+      restoreState(state);
+      applyFilters();
+      return;
+    }
+    if (!FINDING.test(id)) {
       return;
     }
     const row = document.getElementById(id);
@@ -189,12 +248,22 @@
   });
 
   form.hidden = false;
-  const restored = Array.from(form.elements).some((field) => field.name && field.value !== "");
-  if (restored) {
+  const initial = window.location.hash.slice(1);
+  const fromUrl = stateFromHash(initial);
+  if (fromUrl !== null) {
+    restoreState(fromUrl);
+  } else if (FINDING.test(initial)) {
+    form.reset(); // a link to a finding shows it among all findings, whatever the form kept
+  }
+  // Values the browser kept in the form across a reload count too, and go into the URL.
+  const filtered = Array.from(form.elements).some((field) => field.name && field.value !== "");
+  if (filtered) {
     applyFilters();
   } else {
     status.textContent = `All ${total} findings shown.`;
   }
-  reveal();
+  if (fromUrl === null) {
+    reveal();
+  }
   performance.mark("riskaudit-ready");
 })();

@@ -10,14 +10,18 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
-from support import copy_fixture, run_project_tests
+from support import CHROMIUM, CHROMIUM_ARGS, copy_fixture, run_project_tests
 
 from riskaudit.catalogue import default_catalogue
 from riskaudit.options import ScanOptions
 from riskaudit.results import ScanResult
 from riskaudit.scan import scan
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -55,3 +59,16 @@ def cleanapp(tmp_path_factory: pytest.TempPathFactory) -> Path:
     tests = run_project_tests(project)
     assert tests.returncode == 0, tests.stdout + tests.stderr
     return project
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Headless Chromium (Debian's package), shared by the browser tests; skipped where it is not installed."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

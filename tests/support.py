@@ -110,3 +110,18 @@ def marker_lines(path: Path, name: str) -> list[int]:
     """Lines of a fixture file carrying ``# defect: NAME``."""
     pattern = re.compile(rf"#\s*defect:\s*{re.escape(name)}\s*$")
     return [n for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1) if pattern.search(line)]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+"""Debian's Chromium, which the browser tests drive through Playwright (its own browser download fails)."""
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+"""Headless, and nothing that reaches the network on its own."""

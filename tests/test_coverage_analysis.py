@@ -81,7 +81,7 @@ def test_report_has_the_coverage_analysis_sections(shop_result: ScanResult) -> N
     report = render_markdown(shop_result)
     section = report[report.index("## 3. Test coverage analysis") : report.index("## 4.")]
     assert "of the data access layer is never executed by the tests" in section
-    assert "| `shop/repositories/orders.py` | data access | 70% | 30 | 9: " in section
+    assert "| `shop/repositories/orders.py` | data access | 70% | 30 | 9 | " in section
     assert "#### OrderRepository" in section and "`find_archived`" in section
     assert "except block in OrderRepository.add never executed" in section
 

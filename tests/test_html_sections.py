@@ -10,12 +10,11 @@ from __future__ import annotations
 import dataclasses
 import re
 import sys
-from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser
 
 from riskaudit.catalogue import default_catalogue
 from riskaudit.gate import gated
@@ -29,8 +28,6 @@ from riskaudit.report.wording import counted
 from riskaudit.results import BaselineSummary, ScanResult
 from riskaudit.scan import scan
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 NUMBERED = re.compile(r"^(\d+)\. ")
 
 
@@ -111,17 +108,6 @@ def test_contents_entries_carry_their_section_number_once(asyncapp_result: ScanR
     assert entries["#s-flake8"] == "1. Flake8 analysis"
     assert entries["#s-coverage"] == "4. Test coverage analysis"
     assert entries["#tools"] == "Tools" and entries["#rules"] == "Rule reference"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    """Headless Chromium (Debian's package)."""
-    if not CHROMIUM.is_file():
-        pytest.skip(f"{CHROMIUM} is missing: install Debian's chromium package to run the browser tests")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 VISIBLE_ENTRIES = """nav => Array.from(nav.querySelectorAll('li')).map((li, i) => {

@@ -18,8 +18,11 @@ from riskaudit.catalogue import default_catalogue
 from riskaudit.collectors.pyright_output import PyrightOutputError, parse_report
 from riskaudit.models import RawFinding, ToolStatus
 from riskaudit.options import ScanOptions
+from riskaudit.report.render import render
 from riskaudit.results import ScanResult
+from riskaudit.results_check import refusal
 from riskaudit.scan import scan
+from riskaudit.serialise import dumps, loads
 
 DATA = Path(__file__).parent / "data"
 CAPTURED_ROOT = "/tmp/riskaudit-sample"
@@ -104,3 +107,11 @@ def test_a_broken_report_makes_the_analysis_incomplete(tmp_path: Path) -> None:
     run = broken.run("pyright")
     assert run is not None and run.status is ToolStatus.FAILED and broken.is_incomplete
     assert run.reason == f"{report}: not a pyright --outputjson report (no generalDiagnostics list)"
+
+
+def test_saved_results_with_and_without_a_pyright_run_render(result: ScanResult, asyncapp_result: ScanResult) -> None:
+    for scanned in (result, asyncapp_result):
+        text = dumps(scanned)
+        assert refusal(text, loads(text)) == ""
+    assert "pyright" in render(loads(dumps(result)), "markdown")
+    assert asyncapp_result.run("pyright") is None

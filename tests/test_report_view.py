@@ -192,7 +192,7 @@ def test_a_new_tool_gets_its_html_section_and_the_later_sections_are_renumbered(
     assert '<li><a href="#s-bandit">1. Bandit analysis</a></li>' in page
     assert '<li><a href="#s-flake8">2. Flake8 analysis</a></li>' in page
     assert '<h2 id="s-mypy-heading">3. Mypy type errors (' in page
-    assert '<h4 id="mypy-1">3.1 ' in page
+    assert '<li id="mypy-1"><span class="ref-n">3.1</span> ' in page
     for anchor, number, title in [
         ("s-complexity", 4, "Complexity (radon)"),
         ("s-coverage", 5, "Test coverage analysis"),
@@ -213,12 +213,12 @@ def test_a_new_tool_that_failed_says_so_in_its_section(with_bandit: ScanResult) 
     )
     failed = replace(with_bandit, runs=runs)
     text = render_markdown(failed)
-    escaped = "bandit crashed: \\<internal\\> & exit code 2"
-    assert f"> - **bandit**: {escaped}" in text.splitlines()
-    assert f"bandit did not produce results: {escaped}" in text.splitlines()
+    assert "No results: bandit failed (see [Tools](#tools))." in text.splitlines()
+    assert text.count("bandit crashed") == 1  # in the tools table only
     page = render_html(failed)
-    warning = "bandit did not produce results: bandit crashed: &lt;internal&gt; &amp; exit code 2"
+    warning = 'No results: <a href="#tool-bandit">bandit failed</a> (see Tools).'
     assert f'<p class="warn">{warning}</p>' in page
+    assert page.count("bandit crashed: &lt;internal&gt; &amp; exit code 2") == 1
     assert build_view(failed).status == "INCOMPLETE"
 
 
@@ -292,7 +292,7 @@ def test_risk_items_are_numbered_per_section_and_a_rule_is_explained_where_it_fi
     assert isinstance(one[0], RiskItem) and one[0].lead is a1 and one[0].head.anchor == "f-1"
 
 
-def test_a_tools_items_in_the_page_are_numbered_after_its_section_and_explained_once() -> None:
+def test_a_tools_items_in_the_page_are_numbered_after_its_section() -> None:
     findings = [_finding("RA1", 1, "x"), _finding("RA1", 2, "y"), _finding("RA2", 3, "z")]
     views = tuple(_view(f, rank) for rank, f in enumerate(findings, 1))
     tool = ToolSection(
@@ -302,6 +302,9 @@ def test_a_tools_items_in_the_page_are_numbered_after_its_section_and_explained_
         total=3,
         produced=True,
         reason="",
+        failed=False,
+        status_label="OK",
+        row_anchor="tool-mypy",
         codes=(),
         rule_column=False,
         codes_title="",
@@ -309,13 +312,12 @@ def test_a_tools_items_in_the_page_are_numbered_after_its_section_and_explained_
         items=views,
         more_title="",
         more=(),
-        item_label="Error",
     )
     numbered = items(tool, 4)
-    assert [(i.id, i.number, i.explained_in) for i in numbered] == [
-        ("mypy-1", "4.1", ""),
-        ("mypy-2", "4.2", "4.1"),
-        ("mypy-3", "4.3", ""),
+    assert [(i.id, i.number, i.finding.anchor) for i in numbered] == [
+        ("mypy-1", "4.1", "f-1"),
+        ("mypy-2", "4.2", "f-2"),
+        ("mypy-3", "4.3", "f-3"),
     ]
 
 

@@ -107,7 +107,8 @@ def test_symbols_and_classes(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("line", "context", "expected"),
     [
-        (1, 1, [(1, True), (2, False)]),
+        (1, 1, [(1, True)]),  # line 2 is blank: an excerpt does not end in blank lines
+        (2, 1, [(1, False), (2, True)]),
         (8, 1, [(7, False), (8, True), (9, False)]),
         (25, 3, [(22, False), (23, False), (24, False), (25, True)]),
         (0, 3, []),

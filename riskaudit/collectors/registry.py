@@ -28,6 +28,8 @@ class Entry:
     """The module whose ``COLLECTOR`` it is."""
     chosen: Callable[[CollectContext], tuple[str, ...]] | None = None
     """For a collector whose runs depend on the scan (the linter, the tests): the ones this scan has."""
+    optional: bool = False
+    """Whether a scan may have none of its runs (pyright's, without ``--pyright-report``)."""
 
     def collector(self) -> Collector:
         """The collector object (imports its module)."""
@@ -56,7 +58,7 @@ def _pyright(context: CollectContext) -> tuple[str, ...]:
 REGISTRY: tuple[Entry, ...] = (
     Entry(("flake8", "ruff"), "riskaudit.collectors.linter", _linter),
     Entry(("mypy",), "riskaudit.collectors.mypy"),
-    Entry(("pyright",), "riskaudit.collectors.pyright_report", _pyright),
+    Entry(("pyright",), "riskaudit.collectors.pyright_report", _pyright, optional=True),
     Entry(("radon",), "riskaudit.collectors.radon"),
     Entry(("pytest", "coverage"), "riskaudit.collectors.tests", _tests),
     Entry(("riskaudit",), "riskaudit.collectors.detectors"),

@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from riskaudit.models import FunctionComplexity, ToolRun, ToolStatus
+from riskaudit.report.header import tool_anchor
 
 COMPLEX_LIMIT = 15
 """Most functions in the Markdown report's complexity table (the most complex first)."""
@@ -33,6 +34,10 @@ class ComplexitySection:
     """Whether radon completed; when not, ``reason`` says why."""
     reason: str
     """Why radon did not produce results."""
+    failed: bool
+    """Whether radon failed: its reason is then given in the tools table only, and the section refers to it."""
+    row_anchor: str
+    """The element id of radon's row in the HTML report's tools table."""
     measured: int
     """Functions measured."""
     count: int
@@ -53,6 +58,8 @@ def complexity_section(
     return ComplexitySection(
         produced=run is not None and run.status is ToolStatus.OK,
         reason=run.reason if run is not None else "it did not run",
+        failed=run is not None and run.status is ToolStatus.FAILED,
+        row_anchor=tool_anchor("radon"),
         measured=measured,
         count=len(rows),
         functions=rows,

@@ -6,8 +6,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from riskaudit.layers import LayerMap
-from riskaudit.models import CoverageData, Finding, FunctionCoverage, LayerCoverage, ToolRun
+from riskaudit.models import CoverageData, Finding, FunctionCoverage, LayerCoverage, ToolRun, ToolStatus
 from riskaudit.report.finding_view import FindingView
+from riskaudit.report.header import tool_anchor
 from riskaudit.report.wording import counted, format_ranges, percent
 
 COVERAGE_ROWS_LIMIT = 40
@@ -40,6 +41,10 @@ class TestsRun:
     """Its status in capitals, like ``OK``."""
     reason: str
     """Its summary, or empty."""
+    failed: bool
+    """Whether the run failed: its reason is then given in the tools table only, and the section refers to it."""
+    row_anchor: str
+    """The element id of the run's row in the HTML report's tools table."""
 
 
 @dataclass(frozen=True)
@@ -140,6 +145,10 @@ class CoverageSection:
     """Whether coverage was measured; everything below is empty when not."""
     reason: str
     """Why coverage was not measured (the coverage collector's reason)."""
+    failed: bool
+    """Whether the coverage collector failed: its reason is then given in the tools table only."""
+    row_anchor: str
+    """The element id of the coverage collector's row in the HTML report's tools table."""
     total: str
     """Total line coverage as coverage.py prints it (without the percent sign)."""
     source: str
@@ -285,7 +294,9 @@ def layer_sentences(layer_coverage: Iterable[LayerCoverage], mocked_data_layer: 
 
 def tests_run(run: ToolRun | None) -> TestsRun | None:
     """The test run riskaudit started, or None."""
-    return None if run is None else TestsRun(run.status.value.upper(), run.reason)
+    if run is None:
+        return None
+    return TestsRun(run.status.value.upper(), run.reason, run.status is ToolStatus.FAILED, tool_anchor(run.name))
 
 
 def coverage_section(
@@ -300,11 +311,14 @@ def coverage_section(
 ) -> CoverageSection:
     """The coverage analysis; ``ranked`` holds the ranked findings with their views."""
     findings = [finding for finding, _ in ranked]
+    failed = coverage_run is not None and coverage_run.status is ToolStatus.FAILED
     if coverage is None:
         return CoverageSection(
             tests_run=tests_run(test_run),
             measured=False,
             reason=coverage_run.reason if coverage_run else "",
+            failed=failed,
+            row_anchor=tool_anchor("coverage"),
             total="",
             source="",
             reader="",
@@ -332,6 +346,8 @@ def coverage_section(
         tests_run=tests_run(test_run),
         measured=True,
         reason="",
+        failed=failed,
+        row_anchor=tool_anchor("coverage"),
         total=coverage.display,
         source=coverage.source,
         reader=coverage_run.version if coverage_run else "coverage.py",

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
 from riskaudit.models import ToolRun
 from riskaudit.results import BaselineSummary, DiffScope, ScanMeta
-from riskaudit.report.wording import seconds
+from riskaudit.report.wording import counted, seconds
+
+PLUGIN_LIST = re.compile(r"^(?P<head>[^()]*?) \((?P<plugins>[^():,]+: [^(),]+(?:, [^():,]+: [^(),]+)+)\)(?P<tail>.*)$")
+"""A version with a list of plugins in parentheses, as ``flake8 --version`` prints it:
+``7.1.1 (mccabe: 0.7.0, pyflakes: 3.2.0) CPython 3.12.3 on Linux`` (two plugins at least)."""
 
 
 @dataclass(frozen=True)
@@ -81,13 +86,39 @@ class ToolRow:
     status_label: str
     """The status in capitals, like ``OK``."""
     version: str
-    """Version string the tool reported."""
+    """Version string the tool reported, in full."""
+    version_head: str
+    """The version without its plugin list (the whole version when it has none), like ``7.1.1 CPython 3.12.3``."""
+    plugins: tuple[str, ...]
+    """The plugins the version lists, each ``name version``; empty when it lists none."""
+    plugins_words: str
+    """How many plugins, like ``7 plugins``; empty when none."""
     executable: str
     """The interpreter or program that ran it."""
     time: str
     """Wall-clock time, like ``1.5s``."""
     reason: str
-    """Why it failed or was skipped; empty when ok."""
+    """Why it failed or was skipped; empty when ok. The one place the report gives a failed tool's reason."""
+    anchor: str
+    """The row's element id in the HTML report, like ``tool-mypy``."""
+
+
+def tool_anchor(name: str) -> str:
+    """The element id of a tool's row in the HTML report's tools table: the one place a failure is explained."""
+    return f"tool-{name}"
+
+
+def version_parts(version: str) -> tuple[str, tuple[str, ...]]:
+    """A version split into itself without its plugin list and the plugins, each ``name version``.
+
+    ``7.1.1 (mccabe: 0.7.0, pyflakes: 3.2.0) CPython 3.12.3`` is ``7.1.1 CPython 3.12.3`` with two plugins;
+    a version without such a list (``mypy 1.11 (compiled: yes)`` has one item only) is left whole.
+    """
+    match = PLUGIN_LIST.match(version)
+    if match is None:
+        return version, ()
+    plugins = tuple(item.replace(": ", " ", 1) for item in match.group("plugins").split(", "))
+    return f"{match.group('head')}{match.group('tail')}".strip(), plugins
 
 
 def baseline_line(baseline: BaselineSummary) -> BaselineLine:
@@ -138,14 +169,19 @@ def header(meta: ScanMeta, baseline: BaselineSummary | None, diff: DiffScope | N
 
 def tool_row(run: ToolRun) -> ToolRow:
     """One run as a row of the tools table."""
+    head, plugins = version_parts(run.version)
     return ToolRow(
         name=run.name,
         status=run.status.value,
         status_label=run.status.value.upper(),
         version=run.version,
+        version_head=head,
+        plugins=plugins,
+        plugins_words=counted(len(plugins), "plugin") if plugins else "",
         executable=run.executable,
         time=seconds(run.duration),
         reason=run.reason,
+        anchor=tool_anchor(run.name),
     )
 
 

@@ -4,7 +4,12 @@ The page carries its stylesheet and script inline and allows nothing else: a Con
 lists the hashes of those two blocks and forbids every other source, so the page opens from disk
 and makes no request. Charts are inline SVG whose geometry ``riskaudit.report.charts`` computes.
 Every piece of text from the target (paths, messages, symbols, code) goes through jinja2's
-autoescaping; nothing from a tool is ever marked safe.
+autoescaping; nothing from a tool is ever marked safe. Code is highlighted as runs of classed text
+(``riskaudit.report.highlight``) that the template writes as spans, so highlighting needs no markup
+from Python and no inline style: the stylesheet colours the classes, for a light and a dark scheme.
+
+Each finding is shown in full (message, code, score, rule) once, in its row of the findings table,
+whose id ``f-<rank>`` every other mention links to in one line.
 
 What only the page has (section numbers, charts, excerpts as runs of lines, the severity filter)
 is its ``HtmlPage``, built from the view.
@@ -14,7 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import jinja2
@@ -23,6 +28,7 @@ from markupsafe import Markup
 from riskaudit.models import ExcerptLine
 from riskaudit.report.charts import BarChart, category_chart, coverage_chart, severity_chart
 from riskaudit.report.finding_view import FindingView
+from riskaudit.report.highlight import CodeLine, code_lines
 from riskaudit.report.templating import templates_dir
 from riskaudit.report.tool_sections import ToolSection
 from riskaudit.report.view import ReportView, build_view
@@ -44,10 +50,15 @@ STATUS_CLASSES = {
 class ExcerptPart:
     """A run of consecutive excerpt lines that are all highlighted or all context."""
 
-    text: str
-    """The lines, numbered, joined by newlines (no trailing newline)."""
     highlight: bool
     """Whether these are the lines the finding points at."""
+    lines: tuple[CodeLine, ...]
+    """The lines, each numbered in its gutter and syntax-highlighted."""
+
+    @property
+    def text(self) -> str:
+        """The lines as plain text, numbered, joined by newlines (no trailing newline)."""
+        return "\n".join(line.gutter + "".join(span.text for span in line.spans) for line in self.lines)
 
 
 @dataclass(frozen=True)
@@ -62,7 +73,7 @@ class Row:
 
 @dataclass(frozen=True)
 class Item:
-    """A finding shown in full in a tool's section."""
+    """A finding listed in one line in a tool's section, linking to its row of the findings table."""
 
     id: str
     """Element id, like ``mypy-3``."""
@@ -70,10 +81,6 @@ class Item:
     """Its number in the page, like ``2.3``."""
     finding: FindingView
     """The finding."""
-    excerpt: tuple[ExcerptPart, ...]
-    """Its code excerpt, as runs of lines; empty without one."""
-    explained_in: str
-    """The number of the earlier item of the section that explains the same rule; empty when this one does."""
 
 
 @dataclass(frozen=True)
@@ -87,7 +94,7 @@ class ToolPart:
     tool: ToolSection
     """What the tool reported."""
     items: tuple[Item, ...]
-    """Its findings shown in full, numbered."""
+    """Its findings listed one per line, numbered."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +143,8 @@ class HtmlPage:
     """Findings in the critical-findings summary (critical, high and medium); with none it is one line."""
     low_findings: str
     """The low and info findings in words, like ``1 finding`` or ``3 findings``; empty when none."""
+    examples: Mapping[str, tuple[CodeLine, ...]]
+    """Each rule's code example, highlighted, by rule id (the rules with findings)."""
 
 
 def csp_source(block: str) -> str:
@@ -166,38 +175,28 @@ def inline_asset(name: str) -> str:
 
 
 def excerpt_parts(lines: Sequence[ExcerptLine]) -> tuple[ExcerptPart, ...]:
-    """A code excerpt as runs of numbered lines, ``>`` marking the flagged line as in the Markdown report.
+    """A code excerpt as runs of numbered, highlighted lines, ``>`` marking the flagged line as in the Markdown report.
 
-    Runs instead of one element per line keep a page of thousands of findings light.
+    The lines are highlighted together (a string spanning several stays one); runs of flagged or context lines
+    instead of one element per line keep a page of thousands of findings light.
     """
     width = max((len(str(line.number)) for line in lines), default=1)
+    gutters = [f"{'>' if line.highlight else ' '}{line.number:>{width}} | " for line in lines]
     parts: list[ExcerptPart] = []
-    for line in lines:
-        text = f"{'>' if line.highlight else ' '}{line.number:>{width}} | {line.text}"
+    for line, code in zip(lines, code_lines([line.text for line in lines], gutters), strict=True):
         if parts and parts[-1].highlight == line.highlight:
-            parts[-1] = ExcerptPart(f"{parts[-1].text}\n{text}", line.highlight)
+            parts[-1] = ExcerptPart(line.highlight, (*parts[-1].lines, code))
         else:
-            parts.append(ExcerptPart(text, line.highlight))
+            parts.append(ExcerptPart(line.highlight, (code,)))
     return tuple(parts)
 
 
 def items(tool: ToolSection, number: int) -> tuple[Item, ...]:
-    """A tool's findings shown in full, numbered ``<section>.<n>``; a rule is explained once, where it first shows."""
-    explained: dict[str, str] = {}
-    result = []
-    for index, finding in enumerate(tool.items, 1):
-        label = f"{number}.{index}"
-        result.append(
-            Item(
-                id=f"{tool.name}-{index}",
-                number=label,
-                finding=finding,
-                excerpt=excerpt_parts(finding.excerpt),
-                explained_in=explained.get(finding.rule.id, ""),
-            )
-        )
-        explained.setdefault(finding.rule.id, label)
-    return tuple(result)
+    """A tool's findings listed one per line, numbered ``<section>.<n>``."""
+    return tuple(
+        Item(id=f"{tool.name}-{index}", number=f"{number}.{index}", finding=finding)
+        for index, finding in enumerate(tool.items, 1)
+    )
 
 
 def html_page(view: ReportView, style: str, script: str) -> HtmlPage:
@@ -223,6 +222,7 @@ def html_page(view: ReportView, style: str, script: str) -> HtmlPage:
         coverage_chart=coverage_chart(view.coverage.layer_files),
         summary_findings=sum(group.count for group in view.summary),
         low_findings=counted(view.low_count, "finding") if view.low_count else "",
+        examples={rc.rule.id: code_lines(rc.rule.example_code.split("\n")) for rc in view.rule_counts},
     )
 
 

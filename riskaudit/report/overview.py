@@ -36,11 +36,27 @@ class UnmappedItem:
 
 
 @dataclass(frozen=True)
+class SeverityRow:
+    """One row of the findings-by-severity table."""
+
+    label: str
+    """What code it counts, like ``production code``."""
+    counts: tuple[tuple[str, int], ...]
+    """Findings per severity, most severe first: ``((severity, n), ...)``."""
+    total: int
+    """Findings of every severity."""
+
+
+@dataclass(frozen=True)
 class Overview:
     """How many findings there are, and which were left out."""
 
     role_counts: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
     """Findings per severity, for production code and for tests and support code: ``(label, ((severity, n), ...))``."""
+    severity_rows: tuple[SeverityRow, ...]
+    """The same counts with each row's total (the HTML report's table)."""
+    severity_total: SeverityRow
+    """Findings per severity in all code, with the total: the table's last row."""
     deselected: int
     """Findings dropped by ``--select``/``--ignore``."""
     suppressed: tuple[SuppressedItem, ...]
@@ -62,11 +78,19 @@ def overview(
     unmapped: Sequence[RawFinding],
 ) -> Overview:
     """The overview of a scan's findings."""
+    production = [f for f in findings if f.role == SOURCE]
+    elsewhere = [f for f in findings if f.role != SOURCE]
+    role_counts = (
+        ("production code", severity_counts(production)),
+        ("tests and support code", severity_counts(elsewhere)),
+    )
     return Overview(
-        role_counts=(
-            ("production code", severity_counts(f for f in findings if f.role == SOURCE)),
-            ("tests and support code", severity_counts(f for f in findings if f.role != SOURCE)),
+        role_counts=role_counts,
+        severity_rows=(
+            SeverityRow("production code", role_counts[0][1], len(production)),
+            SeverityRow("tests and support code", role_counts[1][1], len(elsewhere)),
         ),
+        severity_total=SeverityRow("all code", severity_counts(findings), len(findings)),
         deselected=deselected,
         suppressed=tuple(
             SuppressedItem(s.finding.rule_id, s.finding.location, s.reason) for s in suppressed[:LEFT_OUT_LIMIT]

@@ -90,6 +90,8 @@ class Recommendation:
     """The count in words, like ``3 findings``."""
     locations: tuple[str, ...]
     """The highest-ranked locations, at most ``LOCATIONS_LIMIT``."""
+    places: tuple[FindingView, ...]
+    """The findings at those locations, in the same order (the HTML links them)."""
     more: int
     """Findings of the rule beyond the listed locations."""
     with_example: bool = True
@@ -173,23 +175,34 @@ def rule_tally(findings: Iterable[Finding], rules: Mapping[str, RuleView]) -> tu
     return tuple(sorted(rows, key=lambda r: (r.rule.severity_rank, -(r.source + r.test + r.support), r.rule.id)))
 
 
-def recommendations(findings: Iterable[Finding], rules: Mapping[str, RuleView]) -> tuple[Recommendation, ...]:
-    """One recommendation per rule at medium or above, in order of the rule's highest-ranked finding."""
+def recommendations(findings: Iterable[Ranked], rules: Mapping[str, RuleView]) -> tuple[Recommendation, ...]:
+    """One recommendation per rule at medium or above, in order of the rule's highest-ranked finding.
+
+    ``findings`` holds the ranked findings with their views.
+    """
     order: list[str] = []
-    where: dict[str, list[str]] = {}
-    for finding in findings:
+    where: dict[str, list[FindingView]] = {}
+    for finding, view in findings:
         if not finding.severity.at_least(Severity.MEDIUM):
             continue
         if finding.rule_id not in where:
             order.append(finding.rule_id)
-        where.setdefault(finding.rule_id, []).append(finding.location)
+        where.setdefault(finding.rule_id, []).append(view)
     result = []
     for number, rule_id in enumerate(order):
         count = len(where[rule_id])
-        locations = tuple(where[rule_id][:LOCATIONS_LIMIT])
-        more = count - len(locations)
-        example = number < EXAMPLES_LIMIT
-        result.append(Recommendation(rules[rule_id], count, counted(count, "finding"), locations, more, example))
+        listed = tuple(where[rule_id][:LOCATIONS_LIMIT])
+        result.append(
+            Recommendation(
+                rule=rules[rule_id],
+                count=count,
+                findings=counted(count, "finding"),
+                locations=tuple(view.location for view in listed),
+                places=listed,
+                more=count - len(listed),
+                with_example=number < EXAMPLES_LIMIT,
+            )
+        )
     return tuple(result)
 
 

@@ -2,7 +2,7 @@
 
 Every run gets a section, in the order of the runs, except the tools the report covers in sections of
 their own (``DEDICATED``). How a section reads (its title, what its findings are called, whether the
-rule's title has a column of its own, which findings it shows in full) comes from the tool's
+rule's title has a column of its own, which findings it lists) comes from the tool's
 ``ToolStyle``; a tool without one reads like flake8.
 """
 
@@ -14,15 +14,16 @@ from dataclasses import dataclass
 
 from riskaudit.models import Finding, Severity, ToolRun, ToolStatus
 from riskaudit.report.finding_view import FindingView
+from riskaudit.report.header import tool_anchor
 from riskaudit.report.rules_view import RuleView
 
 DEDICATED = frozenset({"radon", "pytest", "coverage", "analysis", "riskaudit"})
 """Tools without a per-tool section: radon has the complexity section, the test run, coverage and the analysis
 derived from it the coverage analysis, and riskaudit's own detectors speak through the ranked risks."""
 ITEMS_LIMIT = 30
-"""Most findings of a tool shown in full (with excerpt) in its section; the rest are listed."""
+"""Most findings of a tool listed one per line in its section; the rest are listed by location."""
 ITEMS_MIN_SEVERITY = Severity.MEDIUM
-"""A section that shows findings in full shows those at this severity or above."""
+"""A section that lists its findings lists those at this severity or above."""
 LOCATIONS_LIMIT = 3
 """Most ``path:line`` listed per code."""
 
@@ -40,11 +41,9 @@ class ToolStyle:
     codes_title: str = ""
     """A heading above the codes table, or empty for none."""
     items_title: str = ""
-    """The heading of the findings shown in full (at ``ITEMS_MIN_SEVERITY`` or above); empty: none are."""
+    """The heading of the findings listed one per line (at ``ITEMS_MIN_SEVERITY`` or above); empty: none are."""
     more_title: str = ""
     """The words before the list of further such findings."""
-    item_label: str = "Finding"
-    """What the message of a finding shown in full is called."""
 
 
 STYLES = {
@@ -55,7 +54,6 @@ STYLES = {
         codes_title="All type errors by code",
         items_title="Runtime-risk items",
         more_title="Further runtime-risk items",
-        item_label="Error",
     ),
 }
 """Styles of the tools that do not read like flake8."""
@@ -80,6 +78,8 @@ class CodeCount:
     """One message of this code, as the tool printed it."""
     locations: tuple[str, ...]
     """The first few ``path:line`` where it occurs, at most ``LOCATIONS_LIMIT``."""
+    places: tuple[FindingView, ...]
+    """The highest-ranked finding at each of ``locations``, in their order (the HTML links them)."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +98,12 @@ class ToolSection:
     """Whether it completed; when not, ``reason`` says why."""
     reason: str
     """Why it failed or was skipped."""
+    failed: bool
+    """Whether it failed: its reason is then given in the tools table only, and the section refers to it."""
+    status_label: str
+    """Its status in capitals, like ``FAILED``."""
+    row_anchor: str
+    """The element id of its row in the HTML report's tools table."""
     codes: tuple[CodeCount, ...]
     """Its findings by code, most severe, then most frequent first."""
     rule_column: bool
@@ -107,13 +113,11 @@ class ToolSection:
     items_title: str
     """The heading of the findings shown in full."""
     items: tuple[FindingView, ...]
-    """Its findings shown in full, ranked, at most ``ITEMS_LIMIT``; empty when the style shows none."""
+    """Its findings listed one per line, ranked, at most ``ITEMS_LIMIT``; empty when the style lists none."""
     more_title: str
     """The words before the list of further such findings."""
     more: tuple[FindingView, ...]
     """Further findings that would be shown in full, listed by location."""
-    item_label: str
-    """What the message of a finding shown in full is called."""
 
 
 def reported_by(finding: Finding, tool: str) -> bool:
@@ -121,12 +125,17 @@ def reported_by(finding: Finding, tool: str) -> bool:
     return any(source.partition(":")[0] == tool for source in finding.sources)
 
 
-def code_counts(findings: Iterable[Finding], tool: str, rules: Mapping[str, RuleView]) -> tuple[CodeCount, ...]:
-    """Mapped findings of one tool, counted by the tool's code; most severe, then most frequent first."""
+def code_counts(
+    ranked: Iterable[tuple[Finding, FindingView]], tool: str, rules: Mapping[str, RuleView]
+) -> tuple[CodeCount, ...]:
+    """Mapped findings of one tool, counted by the tool's code; most severe, then most frequent first.
+
+    ``ranked`` holds the ranked findings with their views.
+    """
     counts: Counter[tuple[str, str]] = Counter()
     example: dict[tuple[str, str], str] = {}
-    where: dict[tuple[str, str], list[str]] = {}
-    for finding in findings:
+    where: dict[tuple[str, str], dict[str, FindingView]] = {}
+    for finding, view in ranked:
         for source in finding.sources:
             name, _, code = source.partition(":")
             if name != tool:
@@ -134,12 +143,13 @@ def code_counts(findings: Iterable[Finding], tool: str, rules: Mapping[str, Rule
             key = (code, finding.rule_id)
             counts[key] += 1
             example.setdefault(key, finding.message)
-            where.setdefault(key, []).append(finding.location)
-    rows = [
-        CodeCount(code, count, rules[rule_id], example[key], tuple(sorted(set(where[key]))[:LOCATIONS_LIMIT]))
-        for key, count in counts.items()
-        for code, rule_id in [key]
-    ]
+            where.setdefault(key, {}).setdefault(finding.location, view)
+    rows = []
+    for key, count in counts.items():
+        code, rule_id = key
+        locations = tuple(sorted(where[key])[:LOCATIONS_LIMIT])
+        places = tuple(where[key][location] for location in locations)
+        rows.append(CodeCount(code, count, rules[rule_id], example[key], locations, places))
     return tuple(sorted(rows, key=lambda r: (r.rule.severity_rank, -r.count, r.code, r.rule.id)))
 
 
@@ -148,7 +158,7 @@ def tool_section(
 ) -> ToolSection:
     """The section of one run; ``ranked`` holds the ranked findings with their views."""
     style = tool_style(run.name)
-    codes = code_counts((finding for finding, _ in ranked), run.name, rules)
+    codes = code_counts(ranked, run.name, rules)
     shown: list[FindingView] = []
     if style.items_title:
         shown = [
@@ -163,6 +173,9 @@ def tool_section(
         total=sum(c.count for c in codes),
         produced=run.status is ToolStatus.OK,
         reason=run.reason,
+        failed=run.status is ToolStatus.FAILED,
+        status_label=run.status.value.upper(),
+        row_anchor=tool_anchor(run.name),
         codes=codes,
         rule_column=style.rule_column,
         codes_title=style.codes_title,
@@ -170,7 +183,6 @@ def tool_section(
         items=tuple(shown[:ITEMS_LIMIT]),
         more_title=style.more_title,
         more=tuple(shown[ITEMS_LIMIT:]),
-        item_label=style.item_label,
     )
 
 

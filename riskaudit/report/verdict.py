@@ -26,7 +26,7 @@ class Verdict:
     headline: str
     """One sentence stating the verdict."""
     reasons: tuple[str, ...]
-    """The few facts behind it."""
+    """The few facts behind it, but the runs that failed (the reports list those from the tools table's rows)."""
 
 
 def accepted_text(result: ScanResult) -> str:
@@ -44,9 +44,9 @@ def verdict(result: ScanResult) -> Verdict:
     by_severity = Counter(f.severity for f in counted_findings)
     new = " new" if result.baseline is not None else ""
     accepted = accepted_text(result)
+    # A failed run is not among the reasons: the reports name it with a reference to the tools table, the one
+    # place its reason is given (``ReportView.failed_runs``).
     reasons: list[str] = []
-    for run in result.incomplete:
-        reasons.append(f"{run.name} did not complete: {run.reason}")
     top_rules = Counter(f.rule_id for f in counted_findings if f.severity.at_least(Severity.HIGH))
     ordered = sorted(top_rules.items(), key=lambda kv: (result.rules[kv[0]].severity.rank, -kv[1]))
     for rule_id, count in ordered[:REASON_RULES_LIMIT]:

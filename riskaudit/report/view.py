@@ -57,7 +57,7 @@ class ReportView:
     headline: str
     """One sentence stating the verdict."""
     reasons: tuple[str, ...]
-    """Why: the few facts behind the verdict."""
+    """Why: the few facts behind the verdict (the failed runs apart: see ``failed_runs``)."""
     gate: str
     """What the CI gate decided."""
     header: Header
@@ -65,7 +65,8 @@ class ReportView:
     tools: tuple[ToolRow, ...]
     """Every tool's run, in the order of the runs."""
     failed_runs: tuple[ToolRow, ...]
-    """The runs that failed: the analysis is incomplete."""
+    """The runs that failed: the analysis is incomplete. The banner and the verdict name them and refer to their
+    rows of the tools table, the one place their reasons are given."""
     environment: EnvironmentSection | None
     """What the environment limited, or None when it limited nothing."""
     severity_counts: tuple[tuple[str, int], ...]
@@ -161,7 +162,7 @@ def build_view(result: ScanResult) -> ReportView:
         complexity=complexity_section(result.run("radon"), result.complex_functions, result.functions_measured),
         tool_sections=tool_sections(result.runs, ranked, rules),
         summary=summary_groups(ranked),
-        recommendations=recommendations(result.findings, rules),
+        recommendations=recommendations(ranked, rules),
         conclusion=conclusion(state.status, result, coverage.untested_share),
         formula=FORMULA,
         tally=rule_tally(result.findings, rules),

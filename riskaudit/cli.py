@@ -200,6 +200,8 @@ class _SummaryStyle:
     """How many findings to list."""
     source: Path | None = None
     """With ``--show-source``: the scanned folder, whose code is shown under each finding listed."""
+    statistics: bool = False
+    """With ``--statistics``: the findings per rule, before the report's path (quiet or not)."""
 
 
 _PLAIN = _SummaryStyle()
@@ -225,6 +227,8 @@ def _summary(result: ScanResult, where: str, style: _SummaryStyle = _PLAIN) -> N
         err.print("[bold red]INCOMPLETE:[/] a tool failed; this analysis cannot pass the gate.")
     for issue in result.environment_gaps:
         err.print(f"[bold red]INCOMPLETE:[/] {_shown(issue.detail)}; {_shown(issue.fix)}.", highlight=False)
+    if style.statistics:
+        err.print(_statistics(result))
     err.print(f"Report: {where}", highlight=False)
     if not style.quiet:
         gate = gate_line(result)
@@ -317,9 +321,8 @@ def scan(
     except KeyboardInterrupt:
         raise _fail("interrupted; no report written", EXIT_INTERRUPTED) from None
     where = _emit(result, options)
-    _summary(result, where, _SummaryStyle(quiet=quiet, verbose=verbose, source=path if show_source else None))
-    if statistics:
-        err.print(_statistics(result))
+    shown = _SummaryStyle(quiet=quiet, verbose=verbose, source=path if show_source else None, statistics=statistics)
+    _summary(result, where, shown)
     if options.write_baseline is not None and result.is_incomplete:
         raise _fail(f"{options.write_baseline}: baseline not written: the analysis is incomplete (a tool failed)")
     raise typer.Exit(exit_code(result))

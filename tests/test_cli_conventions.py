@@ -77,6 +77,17 @@ def test_statistics_count_findings_per_rule_most_first(tmp_path: Path) -> None:
     expected = Counter(f["rule_id"] for f in findings)
     assert dict((rule, count) for count, rule in rows) == expected
     assert [count for count, _ in rows] == sorted(expected.values(), reverse=True)
+    assert result.stderr.splitlines()[-1] == f"Report: {out}"  # quiet: no gate line, the path last
+
+
+def test_the_gate_line_comes_after_the_statistics(tmp_path: Path) -> None:
+    project = copy_fixture("asyncrisks", tmp_path / "p")
+    result = run_cli("scan", str(project), "--statistics", "--no-cache", "-o", str(tmp_path / "r.md"))
+    lines = result.stderr.splitlines()
+    assert lines[-1].startswith("Gate: FAILED - ") and lines[-1].endswith("; exit 1")
+    assert lines[-2].startswith("Report: ")
+    rows = [i for i, line in enumerate(lines) if re.match(r"^\d+\s+RA\d{3}\s", line)]
+    assert rows and rows[-1] < len(lines) - 2  # the statistics come before the report's path
 
 
 def test_a_closed_stderr_loses_neither_the_report_nor_the_exit_code(tmp_path: Path) -> None:

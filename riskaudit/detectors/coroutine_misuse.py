@@ -212,7 +212,7 @@ class CoroutineMisused(ReadsCoroutineCalls, TracksBlocks):
 
     def visit_Return(self, node: cst.Return) -> None:
         """A ``return`` on a kept coroutine's path before its first use: on that path it is never awaited."""
-        if not self._kept:
+        if not self._kept or not self._kept[-1]:
             return
         returned = _names(node.value) if node.value is not None else set()
         line = self.position(node).start.line

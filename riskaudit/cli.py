@@ -302,9 +302,9 @@ def scan(
     """Analyse a project and write the risk report; the exit code is the CI gate."""
     signal.signal(signal.SIGINT, _interrupted)
     signal.signal(signal.SIGTERM, _terminated)
-    from riskaudit.scan import scan as run_scan  # the detectors and libcst: not for `rules` and `explain`
+    try:  # a signal during the import below is handled as during the scan
+        from riskaudit.scan import scan as run_scan  # the detectors and libcst: not for `rules` and `explain`
 
-    try:
         options = scan_options(path, command_line_values(SCAN_OPTIONS, given))
         catalogue = _catalogue()
         if quiet:
@@ -464,6 +464,9 @@ def run() -> None:
     """Console-script entry point."""
     try:
         app()
+    except _Terminated:  # SIGTERM outside a command's own handling (writing the report, say)
+        err.print("riskaudit: terminated (SIGTERM)")
+        sys.exit(EXIT_TERMINATED)
     except KeyboardInterrupt:
         err.print("riskaudit: interrupted")
         sys.exit(EXIT_INTERRUPTED)

@@ -254,7 +254,8 @@ def _library_files(site: Path, name: str) -> list[tuple[Path, str, bool]]:
 
 def _library_stamp(files: Sequence[tuple[Path, str, bool]]) -> str:
     """Where a library's files are and when they changed."""
-    return digest(*(f"{path}\x00{path.stat().st_mtime_ns}\x00{path.stat().st_size}" for path, _, _ in files))
+    stats = ((path, path.stat()) for path, _, _ in files)
+    return digest(*(f"{path}\x00{info.st_mtime_ns}\x00{info.st_size}" for path, info in stats))
 
 
 def _read_library(files: Sequence[tuple[Path, str, bool]]) -> list[ModuleFacts]:
